@@ -1,0 +1,314 @@
+package dev.relive.config;
+
+import dev.relive.config.ConfigNode.ListNode;
+import dev.relive.config.ConfigNode.ObjectNode;
+import dev.relive.config.ConfigNode.ScalarNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * An immutable configuration document with the origin of every value: path lookups for untyped use, a
+ * canonical content hash, leaf-level diffs and redaction of secrets.
+ *
+ * <p>Thread-safe. The hash covers content only: reformatting a file or moving a key changes no hash.
+ */
+public final class ConfigTree {
+
+  /** Key names that are treated as secret wherever they appear (case-insensitive, anywhere in the key). */
+  static final Pattern SECRET_NAMES = Pattern.compile(
+      "(?i).*(password|passwd|passphrase|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key).*");
+
+  /** What a redacted value is replaced with. */
+  public static final String REDACTED = "<redacted>";
+
+  private final ObjectNode root;
+  private volatile String hash;
+
+  private ConfigTree(ObjectNode root) {
+    this.root = Objects.requireNonNull(root, "root");
+  }
+
+  /** A tree over the given root object. */
+  public static ConfigTree of(ObjectNode root) {
+    return new ConfigTree(root);
+  }
+
+  /** An empty tree. */
+  public static ConfigTree empty() {
+    return new ConfigTree(ObjectNode.empty(Origin.DEFAULT));
+  }
+
+  /** The root object. */
+  public ObjectNode root() {
+    return root;
+  }
+
+  /**
+   * The node at a path such as {@code db.url} or {@code servers[0].host}, if present.
+   *
+   * @throws IllegalArgumentException if the path is malformed
+   */
+  public Optional<ConfigNode> find(String path) {
+    ConfigNode node = root;
+    for (Object segment : Paths.parse(path)) {
+      if (segment instanceof Integer i && node instanceof ListNode list) {
+        node = i >= 0 && i < list.items().size() ? list.items().get(i) : null;
+      } else if (segment instanceof String key && node instanceof ObjectNode object) {
+        node = object.fields().get(key);
+      } else {
+        node = null;
+      }
+      if (node == null) {
+        return Optional.empty();
+      }
+    }
+    return Optional.of(node);
+  }
+
+  /** The text of the scalar at a path, if there is a non-null scalar there. */
+  public Optional<String> getString(String path) {
+    return find(path).filter(n -> n instanceof ScalarNode s && s.kind() != ScalarNode.Kind.NULL)
+        .map(n -> ((ScalarNode) n).text());
+  }
+
+  /**
+   * Where the value at a path came from; for an absent path, the origin of its nearest present ancestor's
+   * document. Never empty for the root.
+   */
+  public Origin origin(String path) {
+    List<Object> segments;
+    try {
+      segments = Paths.parse(path);
+    } catch (IllegalArgumentException e) {
+      return root.origin();
+    }
+    ConfigNode node = root;
+    for (Object segment : segments) {
+      ConfigNode next = null;
+      if (segment instanceof Integer i && node instanceof ListNode list && i >= 0 && i < list.items().size()) {
+        next = list.items().get(i);
+      } else if (segment instanceof String key && node instanceof ObjectNode object) {
+        next = object.fields().get(key);
+      }
+      if (next == null) {
+        return node.origin();
+      }
+      node = next;
+    }
+    return node.origin();
+  }
+
+  /** Every leaf (scalar or empty container) by path, in document order. */
+  public Map<String, ConfigNode> leaves() {
+    Map<String, ConfigNode> out = new LinkedHashMap<>();
+    collectLeaves("", root, out);
+    return out;
+  }
+
+  private static void collectLeaves(String path, ConfigNode node, Map<String, ConfigNode> out) {
+    if (node instanceof ObjectNode o && !o.fields().isEmpty()) {
+      o.fields().forEach((k, v) -> collectLeaves(Paths.child(path, k), v, out));
+    } else if (node instanceof ListNode l && !l.items().isEmpty()) {
+      for (int i = 0; i < l.items().size(); i++) {
+        collectLeaves(Paths.index(path, i), l.items().get(i), out);
+      }
+    } else if (!path.isEmpty()) {
+      out.put(path, node);
+    }
+  }
+
+  /** The SHA-256 of the canonical content, in hex. Key order, formatting and origins do not count. */
+  public String hash() {
+    String h = hash;
+    if (h == null) {
+      try {
+        MessageDigest digest = MessageDigest.getInstance("SHA-256");
+        canonical(root, digest);
+        h = HexFormat.of().formatHex(digest.digest());
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+      }
+      hash = h;
+    }
+    return h;
+  }
+
+  private static void canonical(ConfigNode node, MessageDigest digest) {
+    if (node instanceof ScalarNode s) {
+      digest.update((byte) ('a' + s.kind().ordinal()));
+      putString(s.text(), digest);
+    } else if (node instanceof ListNode l) {
+      digest.update((byte) '[');
+      putInt(l.items().size(), digest);
+      l.items().forEach(item -> canonical(item, digest));
+    } else if (node instanceof ObjectNode o) {
+      digest.update((byte) '{');
+      putInt(o.fields().size(), digest);
+      for (String key : new TreeSet<>(o.fields().keySet())) {
+        putString(key, digest);
+        canonical(o.fields().get(key), digest);
+      }
+    }
+  }
+
+  private static void putString(String s, MessageDigest digest) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    putInt(bytes.length, digest);
+    digest.update(bytes);
+  }
+
+  private static void putInt(int n, MessageDigest digest) {
+    digest.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+  }
+
+  /**
+   * The leaf-level differences from this tree to a newer one, in document order: every path whose value was
+   * added, removed or changed.
+   */
+  public List<ValueChange> diff(ConfigTree newer) {
+    List<ValueChange> out = new ArrayList<>();
+    diff("", root, newer.root, out);
+    return out;
+  }
+
+  private static void diff(String path, ConfigNode a, ConfigNode b, List<ValueChange> out) {
+    if (a == b) {
+      return;
+    }
+    if (a instanceof ObjectNode x && b instanceof ObjectNode y && !(x.fields().isEmpty() || y.fields().isEmpty())) {
+      x.fields().forEach((k, v) -> {
+        ConfigNode other = y.fields().get(k);
+        if (other == null) {
+          removed(Paths.child(path, k), v, out);
+        } else {
+          diff(Paths.child(path, k), v, other, out);
+        }
+      });
+      y.fields().forEach((k, v) -> {
+        if (!x.fields().containsKey(k)) {
+          added(Paths.child(path, k), v, out);
+        }
+      });
+    } else if (a instanceof ListNode x && b instanceof ListNode y && !(x.items().isEmpty() || y.items().isEmpty())) {
+      int common = Math.min(x.items().size(), y.items().size());
+      for (int i = 0; i < common; i++) {
+        diff(Paths.index(path, i), x.items().get(i), y.items().get(i), out);
+      }
+      for (int i = common; i < x.items().size(); i++) {
+        removed(Paths.index(path, i), x.items().get(i), out);
+      }
+      for (int i = common; i < y.items().size(); i++) {
+        added(Paths.index(path, i), y.items().get(i), out);
+      }
+    } else if (!ConfigNode.sameValue(a, b)) {
+      out.add(new ValueChange(path, Optional.of(a), Optional.of(b)));
+    }
+  }
+
+  private static void removed(String path, ConfigNode node, List<ValueChange> out) {
+    Map<String, ConfigNode> leaves = new LinkedHashMap<>();
+    collectLeaves(path, node, leaves);
+    if (leaves.isEmpty()) {
+      leaves.put(path, node);
+    }
+    leaves.forEach((p, n) -> out.add(new ValueChange(p, Optional.of(n), Optional.empty())));
+  }
+
+  private static void added(String path, ConfigNode node, List<ValueChange> out) {
+    Map<String, ConfigNode> leaves = new LinkedHashMap<>();
+    collectLeaves(path, node, leaves);
+    if (leaves.isEmpty()) {
+      leaves.put(path, node);
+    }
+    leaves.forEach((p, n) -> out.add(new ValueChange(p, Optional.empty(), Optional.of(n))));
+  }
+
+  /** True if a path names a secret by its key names alone (password, token, api-key, ...). */
+  public static boolean isSecretName(String path) {
+    for (Object segment : Paths.parse(path)) {
+      if (segment instanceof String key && SECRET_NAMES.matcher(key).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A copy with every value under a secret key name replaced by {@value #REDACTED}. */
+  public ConfigTree redacted() {
+    return redacted(Set.of());
+  }
+
+  /**
+   * A copy with every value under a secret key name, or under one of the given paths, replaced by
+   * {@value #REDACTED}.
+   */
+  public ConfigTree redacted(Set<String> secretPaths) {
+    return new ConfigTree((ObjectNode) redact("", root, false, secretPaths));
+  }
+
+  private static ConfigNode redact(String path, ConfigNode node, boolean secret, Set<String> secretPaths) {
+    if (node instanceof ObjectNode o) {
+      Map<String, ConfigNode> fields = new LinkedHashMap<>();
+      o.fields().forEach((k, v) -> {
+        String p = Paths.child(path, k);
+        fields.put(k, redact(p, v, secret || SECRET_NAMES.matcher(k).matches() || secretPaths.contains(p), secretPaths));
+      });
+      return new ObjectNode(fields, o.origin());
+    }
+    if (node instanceof ListNode l) {
+      List<ConfigNode> items = new ArrayList<>();
+      for (int i = 0; i < l.items().size(); i++) {
+        String p = Paths.index(path, i);
+        items.add(redact(p, l.items().get(i), secret || secretPaths.contains(p), secretPaths));
+      }
+      return new ListNode(items, l.origin());
+    }
+    ScalarNode s = (ScalarNode) node;
+    return secret && s.kind() != ScalarNode.Kind.NULL ? ScalarNode.string(REDACTED, s.origin()) : s;
+  }
+
+  /** This tree as compact JSON, scalar types kept (numbers, booleans, nulls). Does not redact. */
+  public String toJson() {
+    return TreeJson.write(root, false);
+  }
+
+  /** This tree as indented JSON. Does not redact. */
+  public String toPrettyJson() {
+    return TreeJson.write(root, true);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ConfigTree t && ConfigNode.sameValue(root, t.root);
+  }
+
+  @Override
+  public int hashCode() {
+    return hash().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "ConfigTree" + leaves().keySet();
+  }
+
+  /**
+   * One leaf that differs between two trees.
+   *
+   * @param path   the leaf's path
+   * @param before its value in the older tree, if it had one
+   * @param after  its value in the newer tree, if it has one
+   */
+  public record ValueChange(String path, Optional<ConfigNode> before, Optional<ConfigNode> after) {}
+}

@@ -1,0 +1,63 @@
+package dev.relive.config;
+
+import dev.relive.config.spi.ParseLimits;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** Strict UTF-8 decoding and size checks shared by the built-in formats. */
+final class Text {
+  private Text() {}
+
+  /**
+   * Decodes a document as strict UTF-8 after checking its size; a leading byte-order mark is dropped.
+   *
+   * @throws ConfigException.Parse naming the line and column of the first invalid byte, or the size
+   */
+  static String decode(byte[] bytes, String source, ParseLimits limits) {
+    if (bytes.length > limits.maxBytes()) {
+      throw new ConfigException.Parse(new Problem("", Origin.of(source),
+          "document is " + bytes.length + " bytes, more than the limit of " + limits.maxBytes()));
+    }
+    int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
+        && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes, start, bytes.length - start);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult result = decoder.decode(in, out, true);
+    if (result.isError()) {
+      throw invalid(bytes, start, in.position(), source);
+    }
+    result = decoder.flush(out);
+    if (result.isError()) {
+      throw invalid(bytes, start, in.position(), source);
+    }
+    return out.flip().toString();
+  }
+
+  private static ConfigException.Parse invalid(byte[] bytes, int start, int offset, String source) {
+    int line = 1;
+    int lineStart = start;
+    for (int i = start; i < offset; i++) {
+      if (bytes[i] == '\n') {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    int column;
+    try {
+      column = StandardCharsets.UTF_8.newDecoder()
+          .decode(ByteBuffer.wrap(bytes, lineStart, offset - lineStart)).length() + 1;
+    } catch (CharacterCodingException e) {
+      column = offset - lineStart + 1;
+    }
+    return new ConfigException.Parse(new Problem("", new Origin(source, line, column),
+        String.format("invalid UTF-8 (byte 0x%02X at offset %d)", bytes[offset] & 0xff, offset)));
+  }
+}

@@ -1,0 +1,114 @@
+package dev.relive.config;
+
+import dev.relive.config.ConfigNode.ListNode;
+import dev.relive.config.ConfigNode.ObjectNode;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Builds a tree from flat path/value pairs (properties files, system properties, environment, in-memory
+ * maps). Reports duplicates, a key used both as a value and as an object, and list indexes with gaps.
+ */
+final class TreeBuilder {
+  private final Branch root;
+  private final List<Problem> problems = new ArrayList<>();
+
+  TreeBuilder(Origin rootOrigin) {
+    this.root = new Branch(rootOrigin);
+  }
+
+  /** Adds a value at a path given as segments ({@link String} keys, {@link Integer} indexes). */
+  void put(List<Object> segments, ConfigNode value, String path) {
+    if (segments.isEmpty()) {
+      problems.add(new Problem(path, value.origin(), "empty key"));
+      return;
+    }
+    Branch node = root;
+    for (int i = 0; i < segments.size() - 1; i++) {
+      Object segment = segments.get(i);
+      Object existing = node.children.get(segment);
+      if (existing == null) {
+        Branch child = new Branch(value.origin());
+        node.children.put(segment, child);
+        node = child;
+      } else if (existing instanceof Branch b) {
+        node = b;
+      } else {
+        problems.add(new Problem(path, value.origin(), "'" + prefix(segments, i + 1)
+            + "' is already a value at " + ((ConfigNode) existing).origin() + " and cannot also hold keys"));
+        return;
+      }
+    }
+    Object last = segments.get(segments.size() - 1);
+    Object existing = node.children.get(last);
+    if (existing instanceof Branch) {
+      problems.add(new Problem(path, value.origin(), "'" + path + "' already holds keys and cannot also be a value"));
+    } else if (existing != null) {
+      problems.add(new Problem(path, value.origin(), "duplicate key, first defined at " + ((ConfigNode) existing).origin()));
+    } else {
+      node.children.put(last, value);
+    }
+  }
+
+  private static String prefix(List<Object> segments, int n) {
+    String p = "";
+    for (int i = 0; i < n; i++) {
+      p = segments.get(i) instanceof Integer idx ? Paths.index(p, idx) : Paths.child(p, (String) segments.get(i));
+    }
+    return p;
+  }
+
+  List<Problem> problems() {
+    return problems;
+  }
+
+  /** The tree; call only when {@link #problems()} is empty after the last put. */
+  ObjectNode build() {
+    ConfigNode node = root.build("", problems);
+    return (ObjectNode) node;
+  }
+
+  private static final class Branch {
+    final Origin origin;
+    final Map<Object, Object> children = new LinkedHashMap<>();
+
+    Branch(Origin origin) {
+      this.origin = origin;
+    }
+
+    ConfigNode build(String path, List<Problem> problems) {
+      boolean indexes = !children.isEmpty() && children.keySet().stream().allMatch(k -> k instanceof Integer);
+      boolean keys = children.keySet().stream().allMatch(k -> k instanceof String);
+      if (indexes && !path.isEmpty()) {
+        TreeMap<Integer, Object> sorted = new TreeMap<>();
+        children.forEach((k, v) -> sorted.put((Integer) k, v));
+        List<ConfigNode> items = new ArrayList<>();
+        int expected = 0;
+        for (Map.Entry<Integer, Object> e : sorted.entrySet()) {
+          if (e.getKey() != expected) {
+            problems.add(new Problem(Paths.index(path, expected), origin,
+                "list index " + expected + " is missing (indexes must run from 0 without gaps)"));
+            return new ListNode(items, origin);
+          }
+          items.add(buildChild(Paths.index(path, e.getKey()), e.getValue(), problems));
+          expected++;
+        }
+        return new ListNode(items, origin);
+      }
+      if (!keys) {
+        problems.add(new Problem(path, origin, "mixes list indexes and keys"));
+      }
+      Map<String, ConfigNode> fields = new LinkedHashMap<>();
+      children.forEach((k, v) -> fields.put(String.valueOf(k), buildChild(
+          k instanceof Integer i ? Paths.index(path, i) : Paths.child(path, (String) k), v, problems)));
+      return new ObjectNode(fields, origin);
+    }
+
+    private static ConfigNode buildChild(String path, Object child, List<Problem> problems) {
+      return child instanceof Branch b ? b.build(path, problems) : (ConfigNode) child;
+    }
+  }
+}

@@ -1,0 +1,349 @@
+package dev.relive.config;
+
+import dev.relive.config.ConfigNode.ListNode;
+import dev.relive.config.ConfigNode.ObjectNode;
+import dev.relive.config.ConfigNode.ScalarNode;
+import dev.relive.config.spi.ConfigFormat;
+import dev.relive.config.spi.ParseLimits;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.events.AliasEvent;
+import org.snakeyaml.engine.v2.events.CollectionStartEvent;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.events.NodeEvent;
+import org.snakeyaml.engine.v2.events.ScalarEvent;
+import org.snakeyaml.engine.v2.exceptions.Mark;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.Tag;
+import org.snakeyaml.engine.v2.resolver.ScalarResolver;
+import org.snakeyaml.engine.v2.schema.CoreSchema;
+
+/**
+ * YAML 1.2 (core schema) through snakeyaml-engine's event parser.
+ *
+ * <p>Implementation notes: the tree is built from parser events with an explicit stack rather than through
+ * snakeyaml-engine's recursive composer, so nesting depth is checked before it can exhaust the stack, every
+ * alias expansion is counted against {@link ParseLimits#maxNodes()} (alias bombs), duplicate keys and
+ * multiple documents are refused with their marks, and {@code <<} merge keys are applied (explicit keys win,
+ * earlier merge sources win over later ones).
+ */
+final class YamlFormat implements ConfigFormat {
+  private static final ScalarResolver RESOLVER = new CoreSchema().getScalarResolver();
+
+  @Override
+  public String name() {
+    return "yaml";
+  }
+
+  @Override
+  public Set<String> extensions() {
+    return Set.of("yaml", "yml");
+  }
+
+  @Override
+  public ObjectNode parse(byte[] bytes, String sourceName, ParseLimits limits) {
+    String text = Text.decode(bytes, sourceName, limits);
+    LoadSettings settings = LoadSettings.builder()
+        .setLabel(sourceName)
+        .setCodePointLimit(Math.max(limits.maxBytes(), 1))
+        .setMaxAliasesForCollections(limits.maxAliases())
+        .setAllowDuplicateKeys(false)
+        .setSchema(new CoreSchema())
+        .build();
+    Builder builder = new Builder(sourceName, limits);
+    try {
+      for (Event event : new Parse(settings).parseString(text)) {
+        builder.accept(event);
+      }
+    } catch (MarkedYamlEngineException e) {
+      throw new ConfigException.Parse(new Problem("", builder.origin(e.getProblemMark()), e.getProblem()));
+    } catch (YamlEngineException e) {
+      throw new ConfigException.Parse(new Problem("", Origin.of(sourceName), String.valueOf(e.getMessage())));
+    } catch (StackOverflowError e) {
+      throw new ConfigException.Parse(new Problem("", Origin.of(sourceName), "nesting is too deep"));
+    }
+    return builder.result();
+  }
+
+  private static final class Builder {
+    private final String source;
+    private final ParseLimits limits;
+    private final Deque<Frame> stack = new ArrayDeque<>();
+    private final Map<String, ConfigNode> anchors = new HashMap<>();
+    private final Map<ConfigNode, Long> anchoredSizes = new IdentityHashMap<>();
+    private long expanded;
+    private int aliases;
+    private int documents;
+    private ObjectNode root;
+
+    Builder(String source, ParseLimits limits) {
+      this.source = source;
+      this.limits = limits;
+    }
+
+    Origin origin(Optional<Mark> mark) {
+      return mark.map(m -> new Origin(source, m.getLine() + 1, m.getColumn() + 1)).orElse(Origin.of(source));
+    }
+
+    private ConfigException.Parse fail(Event event, String path, String message) {
+      return new ConfigException.Parse(new Problem(path, origin(event.getStartMark()), message));
+    }
+
+    ObjectNode result() {
+      return root != null ? root : ObjectNode.empty(new Origin(source, 1, 1));
+    }
+
+    void accept(Event event) {
+      switch (event.getEventId()) {
+        case DocumentStart -> {
+          if (++documents > 1) {
+            throw fail(event, "", "a second document starts here; a configuration file holds exactly one");
+          }
+        }
+        case MappingStart, SequenceStart -> startCollection((CollectionStartEvent) event);
+        case MappingEnd, SequenceEnd -> endCollection(event);
+        case Scalar -> scalar((ScalarEvent) event);
+        case Alias -> alias((AliasEvent) event);
+        default -> { }
+      }
+    }
+
+    private void startCollection(CollectionStartEvent event) {
+      Frame parent = stack.peek();
+      if (parent != null && parent.awaitingKey()) {
+        throw fail(event, parent.path, "a key must be a plain value, not a list or mapping");
+      }
+      if (stack.size() >= limits.maxDepth()) {
+        throw fail(event, parent == null ? "" : parent.childPath(), "nesting is deeper than the limit of " + limits.maxDepth());
+      }
+      boolean mapping = event.getEventId() == Event.ID.MappingStart;
+      event.getTag().filter(t -> !t.equals(mapping ? Tag.MAP.getValue() : Tag.SEQ.getValue()) && !t.equals("!"))
+          .ifPresent(t -> {
+            throw fail(event, parent == null ? "" : parent.childPath(), "unsupported tag " + t);
+          });
+      countNodes(event, 1);
+      stack.push(new Frame(mapping, parent == null ? "" : parent.childPath(), origin(event.getStartMark()), anchorOf(event)));
+    }
+
+    private void endCollection(Event event) {
+      Frame frame = stack.pop();
+      ConfigNode node = frame.build();
+      if (frame.anchor != null) {
+        anchors.put(frame.anchor, node);
+        anchoredSizes.put(node, frame.size);
+      }
+      attach(node, frame.size, event);
+    }
+
+    private void scalar(ScalarEvent event) {
+      Frame parent = stack.peek();
+      if (parent != null && parent.awaitingKey()) {
+        String key = event.getValue();
+        if (event.getAnchor().isPresent()) {
+          throw fail(event, parent.path, "anchors on keys are not supported");
+        }
+        parent.key(key, event.isPlain() && key.equals("<<"), origin(event.getStartMark()), this, event);
+        return;
+      }
+      countNodes(event, 1);
+      ScalarNode node = toScalar(event, parent == null ? "" : parent.childPath());
+      String anchor = anchorOf(event);
+      if (anchor != null) {
+        anchors.put(anchor, node);
+        anchoredSizes.put(node, 1L);
+      }
+      attach(node, 1, event);
+    }
+
+    private void alias(AliasEvent event) {
+      Frame parent = stack.peek();
+      String name = event.getAlias().getValue();
+      if (parent != null && parent.awaitingKey()) {
+        throw fail(event, parent.path, "an alias cannot be used as a key");
+      }
+      if (++aliases > limits.maxAliases()) {
+        throw fail(event, parent == null ? "" : parent.childPath(), "more than " + limits.maxAliases() + " aliases");
+      }
+      ConfigNode target = anchors.get(name);
+      if (target == null) {
+        throw fail(event, parent == null ? "" : parent.childPath(),
+            "alias *" + name + " refers to an anchor that is not defined before it, or to the node that contains it");
+      }
+      long size = anchoredSizes.getOrDefault(target, 1L);
+      countNodes(event, size);
+      attach(target, size, event);
+    }
+
+    private void countNodes(Event event, long n) {
+      expanded += n;
+      if (expanded > limits.maxNodes()) {
+        Frame parent = stack.peek();
+        throw fail(event, parent == null ? "" : parent.childPath(), "document expands to more than "
+            + limits.maxNodes() + " nodes (an alias bomb?)");
+      }
+    }
+
+    private void attach(ConfigNode node, long size, Event event) {
+      Frame parent = stack.peek();
+      if (parent == null) {
+        if (node instanceof ObjectNode object) {
+          root = object;
+        } else if (!(node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NULL)) {
+          throw fail(event, "", "the top level must be a mapping of keys to values, was a "
+              + (node instanceof ListNode ? "list" : "scalar"));
+        }
+        return;
+      }
+      parent.add(node, size, this, event);
+    }
+
+    private static String anchorOf(NodeEvent event) {
+      return event.getAnchor().map(a -> a.getValue()).orElse(null);
+    }
+
+    private ScalarNode toScalar(ScalarEvent event, String path) {
+      String value = event.getValue();
+      Origin origin = origin(event.getStartMark());
+      String tag = event.getTag().filter(t -> !t.equals("!")).orElse(null);
+      if (tag == null) {
+        tag = event.isPlain() ? RESOLVER.resolve(value, true).getValue() : Tag.STR.getValue();
+      }
+      try {
+        if (tag.equals(Tag.STR.getValue())) {
+          return new ScalarNode(ScalarNode.Kind.STRING, value, origin);
+        } else if (tag.equals(Tag.INT.getValue())) {
+          return new ScalarNode(ScalarNode.Kind.INTEGER, integer(value).toString(), origin);
+        } else if (tag.equals(Tag.FLOAT.getValue())) {
+          return new ScalarNode(ScalarNode.Kind.DECIMAL, decimal(value), origin);
+        } else if (tag.equals(Tag.BOOL.getValue())) {
+          return new ScalarNode(ScalarNode.Kind.BOOLEAN, Boolean.toString(value.equalsIgnoreCase("true")), origin);
+        } else if (tag.equals(Tag.NULL.getValue())) {
+          return new ScalarNode(ScalarNode.Kind.NULL, "", origin);
+        }
+      } catch (NumberFormatException e) {
+        throw fail(event, path, "'" + value + "' is not a valid " + tag.substring(tag.lastIndexOf(':') + 1));
+      }
+      throw fail(event, path, "unsupported tag " + tag);
+    }
+
+    private static BigInteger integer(String text) {
+      String t = text.startsWith("+") ? text.substring(1) : text;
+      boolean negative = t.startsWith("-");
+      String digits = negative ? t.substring(1) : t;
+      BigInteger value;
+      if (digits.startsWith("0x") || digits.startsWith("0X")) {
+        value = new BigInteger(digits.substring(2), 16);
+      } else if (digits.startsWith("0o") || digits.startsWith("0O")) {
+        value = new BigInteger(digits.substring(2), 8);
+      } else {
+        value = new BigInteger(digits);
+      }
+      return negative ? value.negate() : value;
+    }
+
+    private static String decimal(String text) {
+      String lower = text.toLowerCase(java.util.Locale.ROOT);
+      if (lower.endsWith(".inf")) {
+        return lower.startsWith("-") ? "-Infinity" : "Infinity";
+      }
+      if (lower.equals(".nan")) {
+        return "NaN";
+      }
+      String t = text.startsWith("+") ? text.substring(1) : text;
+      new BigDecimal(t);
+      return t;
+    }
+  }
+
+  /** An open mapping or sequence. */
+  private static final class Frame {
+    final boolean mapping;
+    final String path;
+    final Origin origin;
+    final String anchor;
+    final Map<String, ConfigNode> fields = new LinkedHashMap<>();
+    final List<ConfigNode> items = new ArrayList<>();
+    final List<ObjectNode> merges = new ArrayList<>();
+    final Map<String, Origin> keyOrigins = new HashMap<>();
+    String key;
+    boolean mergeKey;
+    long size = 1;
+
+    Frame(boolean mapping, String path, Origin origin, String anchor) {
+      this.mapping = mapping;
+      this.path = path;
+      this.origin = origin;
+      this.anchor = anchor;
+    }
+
+    boolean awaitingKey() {
+      return mapping && key == null && !mergeKey;
+    }
+
+    String childPath() {
+      if (!mapping) {
+        return Paths.index(path, items.size());
+      }
+      return key == null ? path : Paths.child(path, key);
+    }
+
+    void key(String k, boolean merge, Origin at, Builder builder, Event event) {
+      if (merge) {
+        mergeKey = true;
+        return;
+      }
+      Origin first = keyOrigins.putIfAbsent(k, at);
+      if (first != null) {
+        throw builder.fail(event, Paths.child(path, k), "duplicate key, first defined at " + first);
+      }
+      key = k;
+    }
+
+    void add(ConfigNode node, long nodeSize, Builder builder, Event event) {
+      size += nodeSize;
+      if (!mapping) {
+        items.add(node);
+      } else if (mergeKey) {
+        mergeKey = false;
+        if (node instanceof ObjectNode o) {
+          merges.add(o);
+        } else if (node instanceof ListNode l && l.items().stream().allMatch(i -> i instanceof ObjectNode)) {
+          l.items().forEach(i -> merges.add((ObjectNode) i));
+        } else {
+          throw builder.fail(event, path, "a << merge key needs a mapping or a list of mappings");
+        }
+      } else {
+        fields.put(key, node);
+        key = null;
+      }
+    }
+
+    ConfigNode build() {
+      if (!mapping) {
+        return new ListNode(items, origin);
+      }
+      if (merges.isEmpty()) {
+        return new ObjectNode(fields, origin);
+      }
+      Map<String, ConfigNode> merged = new LinkedHashMap<>();
+      for (ObjectNode source : merges) {
+        source.fields().forEach(merged::putIfAbsent);
+      }
+      merged.putAll(fields);
+      return new ObjectNode(merged, origin);
+    }
+  }
+}

@@ -1,0 +1,6 @@
+/**
+ * Extension points: a {@link dev.relive.config.spi.ConfigSource} reads one layer's bytes or entries with a
+ * stamp; a {@link dev.relive.config.spi.ConfigFormat} parses bytes into a tree with origins. Neither does
+ * the other's job. Register formats with {@link java.util.ServiceLoader}.
+ */
+package dev.relive.config.spi;

@@ -1,0 +1,13 @@
+/** Relive's engine: live, typed, validated configuration. */
+module dev.relive.config {
+  exports dev.relive.config;
+  exports dev.relive.config.spi;
+
+  requires com.fasterxml.jackson.core;
+  requires org.snakeyaml.engine.v2;
+  requires org.tomlj;
+  requires org.slf4j;
+  requires static jakarta.validation;
+
+  uses dev.relive.config.spi.ConfigFormat;
+}

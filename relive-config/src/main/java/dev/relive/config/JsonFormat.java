@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
 import dev.relive.config.ConfigNode.ScalarNode;
@@ -42,7 +43,9 @@ final class JsonFormat implements ConfigFormat {
             .build())
         .build();
     Reader reader = new Reader(sourceName, limits);
+    JsonParser current = null;
     try (JsonParser parser = factory.createParser(text)) {
+      current = parser;
       JsonToken first = parser.nextToken();
       if (first == null) {
         return ObjectNode.empty(new Origin(sourceName, 1, 1));
@@ -57,6 +60,11 @@ final class JsonFormat implements ConfigFormat {
             "unexpected content after the top-level object"));
       }
       return root;
+    } catch (StreamConstraintsException e) {
+      Origin at = current == null ? Origin.of(sourceName) : reader.origin(current.currentLocation());
+      String message = e.getOriginalMessage().contains("nesting depth")
+          ? "nesting is deeper than the limit of " + limits.maxDepth() : e.getOriginalMessage();
+      throw new ConfigException.Parse(new Problem("", at, message));
     } catch (JsonProcessingException e) {
       throw new ConfigException.Parse(new Problem("", reader.origin(e.getLocation()), e.getOriginalMessage()));
     } catch (IOException e) {

@@ -202,8 +202,8 @@ final class YamlFormat implements ConfigFormat {
         if (node instanceof ObjectNode object) {
           root = object;
         } else if (!(node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NULL)) {
-          throw fail(event, "", "the top level must be a mapping of keys to values, was a "
-              + (node instanceof ListNode ? "list" : "scalar"));
+          throw new ConfigException.Parse(new Problem("", node.origin(),
+              "the top level must be a mapping of keys to values, was a " + (node instanceof ListNode ? "list" : "scalar")));
         }
         return;
       }

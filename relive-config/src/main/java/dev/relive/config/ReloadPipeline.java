@@ -237,7 +237,7 @@ final class ReloadPipeline<T> {
           for (int i = prepared.size() - 1; i >= 0; i--) {
             isolated("participant abort", prepared.get(i)::abort);
           }
-          String message = "participant " + p.item.getClass().getName() + " failed to prepare: " + e;
+          String message = "a participant failed to prepare: " + e;
           return reject(Stage.PREPARE, List.of(new Problem(p.path, candidate.origin(p.path), message)), candidate,
               bound.secretPaths(), servingVersion, cause, started);
         }
@@ -295,7 +295,7 @@ final class ReloadPipeline<T> {
       try {
         validator.validate(value, collected);
       } catch (RuntimeException | LinkageError e) {
-        collected.add("", "validator " + validator.getClass().getName() + " failed: " + e);
+        collected.add("", "a validator failed: " + e);
       }
       problems.addAll(collected.resolve(candidate));
     }

@@ -1,0 +1,84 @@
+package dev.relive.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Secret values never appear in events, problems, logs, diffs or redacted output. */
+class SecretsTest {
+  record Db(String url, @Secret String credentials, String password) {}
+
+  record Cfg(Db db, @Secret int pin, String apiToken, String user) {}
+
+  static final List<String> SECRETS = List.of("hunter2-credentials", "hunter2-password", "9876", "tok-abc-123",
+      "new-hunter2-password", "not-a-pin");
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void secretsNeverLeak_throughEventsProblemsLogsOrRedactedTrees() {
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream logs = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(logs, true, StandardCharsets.UTF_8));
+    List<String> outputs = new ArrayList<>();
+    try {
+      Path file = Fixtures.write(dir.resolve("s.yaml"), """
+          db: {url: jdbc:x, credentials: hunter2-credentials, password: hunter2-password}
+          pin: 9876
+          apiToken: tok-abc-123
+          user: alice
+          """);
+      try (LiveConfig<Cfg> config = LiveConfig.builder(Cfg.class).source(ConfigSources.file(file))
+          .validator((c, problems) -> {
+            if (c.db().password().startsWith("new")) {
+              problems.add("db.password", "is too weak: " + c.db().password());
+            }
+          })
+          .executor(Runnable::run).build()) {
+        config.subscribe(e -> outputs.add(e.toString()));
+        outputs.add(config.snapshot().redactedTree().toJson());
+        // a binding problem at a secret path
+        Fixtures.write(file, "db: {url: jdbc:x, credentials: hunter2-credentials, password: hunter2-password}\n"
+            + "pin: not-a-pin\napiToken: tok-abc-123\nuser: alice\n");
+        ReloadEvent.Rejected bind = (ReloadEvent.Rejected) config.reload();
+        assertThat(bind.problems()).extracting(Problem::path).containsExactly("pin");
+        // a validator that puts the secret in its message
+        Fixtures.write(file, "db: {url: jdbc:x, credentials: hunter2-credentials, password: new-hunter2-password}\n"
+            + "pin: 9876\napiToken: tok-abc-123\nuser: alice\n");
+        ReloadEvent.Rejected invalid = (ReloadEvent.Rejected) config.reload();
+        assertThat(invalid.problems()).singleElement().satisfies(p ->
+            assertThat(p.message()).isEqualTo("is too weak: " + ConfigTree.REDACTED));
+        // an applied change of secrets: paths only
+        Fixtures.write(file, "db: {url: jdbc:y, credentials: c2-credentials, password: p2-password}\n"
+            + "pin: 1111\napiToken: tok-xyz-999\nuser: bob\n");
+        ReloadEvent.Applied applied = (ReloadEvent.Applied) config.reload();
+        assertThat(applied.changedPaths()).contains("db.credentials", "pin", "apiToken");
+        outputs.add(config.status().toString());
+        outputs.add(config.snapshot().redactedTree().toJson());
+        outputs.add(config.history().get(1).redactedTree().diff(config.snapshot().redactedTree()).toString());
+        assertThat(config.snapshot().redactedTree().getString("db.credentials")).contains(ConfigTree.REDACTED);
+        assertThat(config.snapshot().redactedTree().getString("db.password")).contains(ConfigTree.REDACTED);
+        assertThat(config.snapshot().redactedTree().getString("user")).contains("bob");
+        assertThat(config.get().db().password()).isEqualTo("p2-password");
+      }
+    } finally {
+      System.setErr(originalErr);
+    }
+    outputs.add(logs.toString(StandardCharsets.UTF_8));
+    assertThat(logs.toString(StandardCharsets.UTF_8)).contains("rejected a candidate");
+    for (String out : outputs) {
+      for (String secret : List.of(SECRETS.get(0), SECRETS.get(1), SECRETS.get(2), SECRETS.get(3), SECRETS.get(4),
+          "c2-credentials", "p2-password", "1111", "tok-xyz-999")) {
+        assertThat(out).doesNotContain(secret);
+      }
+    }
+  }
+}

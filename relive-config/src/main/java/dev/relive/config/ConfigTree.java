@@ -283,6 +283,11 @@ public final class ConfigTree {
     return TreeJson.write(root, false);
   }
 
+  /** One node as compact JSON, scalar types kept. Does not redact. */
+  public static String toJson(ConfigNode node) {
+    return TreeJson.write(node, false);
+  }
+
   /** This tree as indented JSON. Does not redact. */
   public String toPrettyJson() {
     return TreeJson.write(root, true);

@@ -5,6 +5,7 @@ import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
 import java.time.Duration;
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One watcher thread for the whole process. It watches the directories that hold configuration files, not
- * the files, because editors, {@code sed -i} and Kubernetes replace files by rename: any event in a
- * directory schedules, after a quiet period that coalesces bursts, a reload of every live config with a file
- * there. Reloads compare digests of what they read, so an event that changed nothing produces no version.
+ * the files, because editors, {@code sed -i} and Kubernetes replace files by rename. An event that names a
+ * watched file, or Kubernetes' {@code ..data} swap, or an overflow, schedules a reload after a quiet period
+ * that coalesces bursts; other files in the same directory are ignored. Reloads compare digests of what they
+ * read, so an event that changed nothing produces no version.
  */
 final class FileWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
@@ -40,13 +42,20 @@ final class FileWatcher {
   }
 
   private static final class Watch {
+    final String name;
     final Duration quiet;
     final Runnable onChange;
     ScheduledFuture<?> pending;
 
-    Watch(Duration quiet, Runnable onChange) {
+    Watch(String name, Duration quiet, Runnable onChange) {
+      this.name = name;
       this.quiet = quiet;
       this.onChange = onChange;
+    }
+
+    /** Events that can change what reading this file returns. */
+    boolean concerns(String changed) {
+      return changed.equals(name) || changed.equals("..data") || changed.equals("..data_tmp");
     }
 
     synchronized void touched() {
@@ -79,8 +88,9 @@ final class FileWatcher {
 
   /** Calls {@code onChange} a quiet period after the last event in the file's directory. */
   Registration watch(Path file, Duration quiet, Runnable onChange) throws IOException {
-    Path dir = file.toAbsolutePath().normalize().getParent();
-    Watch watch = new Watch(quiet, onChange);
+    Path absolute = file.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
+    Watch watch = new Watch(absolute.getFileName().toString(), quiet, onChange);
     synchronized (directories) {
       Directory d = directories.get(dir);
       if (d == null || !d.key.isValid()) {
@@ -113,13 +123,21 @@ final class FileWatcher {
       } catch (InterruptedException | ClosedWatchServiceException e) {
         return;
       }
-      key.pollEvents();
       Directory directory;
       synchronized (directories) {
         directory = directories.get((Path) key.watchable());
       }
-      if (directory != null) {
-        directory.watches.forEach(Watch::touched);
+      for (WatchEvent<?> event : key.pollEvents()) {
+        if (directory == null) {
+          break;
+        }
+        boolean overflow = event.kind() == StandardWatchEventKinds.OVERFLOW;
+        String name = overflow ? "" : String.valueOf(event.context());
+        for (Watch watch : directory.watches) {
+          if (overflow || watch.concerns(name)) {
+            watch.touched();
+          }
+        }
       }
       if (!key.reset()) {
         LOG.warn("stopped receiving events for {} (directory removed?)", key.watchable());

@@ -1,0 +1,86 @@
+package dev.relive.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigSources;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.LiveConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "diff", description = {
+    "Print the keys whose values differ from A to B, with old and new values (secrets redacted).",
+    "Files may be in different formats. Exit 0 when equal, 1 when they differ, 2 on an invalid file or usage error."})
+final class DiffCommand implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "A")
+  Path a;
+
+  @Parameters(index = "1", paramLabel = "B")
+  Path b;
+
+  @Option(names = "--json", description = "one JSON object per changed key: {\"path\",\"before\",\"after\"}")
+  boolean json;
+
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    ConfigTree before;
+    ConfigTree after;
+    try {
+      before = load(a);
+      after = load(b);
+    } catch (ConfigException e) {
+      Loading.printProblems(e.problems(), spec.commandLine().getErr());
+      return Exit.USAGE;
+    }
+    List<ConfigTree.ValueChange> changes = before.redacted().diff(after.redacted());
+    PrintWriter out = spec.commandLine().getOut();
+    for (ConfigTree.ValueChange change : changes) {
+      if (json) {
+        ObjectNode line = Loading.JSON.createObjectNode();
+        line.put("path", change.path());
+        line.set("before", change.before().map(DiffCommand::toJson).orElse(null));
+        line.set("after", change.after().map(DiffCommand::toJson).orElse(null));
+        out.println(Loading.JSON.writeValueAsString(line));
+      } else {
+        String marker = change.before().isEmpty() ? "+" : change.after().isEmpty() ? "-" : "~";
+        out.println(marker + " " + change.path() + ": " + render(change.before()) + " -> " + render(change.after()));
+      }
+    }
+    out.flush();
+    return changes.isEmpty() ? Exit.OK : Exit.INVALID;
+  }
+
+  private static ConfigTree load(Path file) {
+    try (LiveConfig<ConfigTree> config = LiveConfig.builder(ConfigTree.class).name("relive")
+        .source(ConfigSources.file(file)).executor(Runnable::run).build()) {
+      return config.get();
+    }
+  }
+
+  private static JsonNode toJson(ConfigNode node) {
+    try {
+      return Loading.JSON.readTree(ConfigTree.toJson(node));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String render(Optional<ConfigNode> node) {
+    return node.map(n -> toJson(n).toString()).orElse("(absent)");
+  }
+}

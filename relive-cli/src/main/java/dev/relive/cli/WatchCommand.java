@@ -1,0 +1,198 @@
+package dev.relive.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigSnapshot;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.LiveConfig;
+import dev.relive.config.Problem;
+import dev.relive.config.ReloadEvent;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+@Command(name = "watch", description = {
+    "Load FILEs (merged in order), keep watching them, and print one line per applied or rejected version.",
+    "The first line is the initial load. Unchanged content prints nothing. Exits 0 on SIGINT or SIGTERM.",
+    "With --json each line is {\"event\":\"applied\",\"version\":N,\"changed\":[...],\"hash\":...,\"config\":{...}}",
+    "or {\"event\":\"rejected\",\"version\":N,\"problems\":[{\"path\",\"origin\",\"message\"}]}, where a rejected",
+    "line's version is the one still serving (0 if none yet)."})
+final class WatchCommand implements Callable<Integer> {
+  @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML, JSON, TOML or properties files")
+  List<Path> files;
+
+  @Option(names = "--schema", paramLabel = "SCHEMA.json", description = "also validate against this JSON Schema")
+  Path schema;
+
+  @Option(names = "--json", description = "print JSON lines (the format scripts rely on)")
+  boolean json;
+
+  @Option(names = "--quiet-period", paramLabel = "MILLIS", defaultValue = "50",
+      description = "how long files must be quiet before reloading (default ${DEFAULT-VALUE})")
+  long quietMillis;
+
+  @Spec
+  CommandSpec spec;
+
+  private PrintWriter out;
+  private String lastRejection = "";
+
+  @Override
+  public Integer call() throws Exception {
+    out = spec.commandLine().getOut();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      synchronized (this) {
+        out.flush();
+      }
+      // SIGINT and SIGTERM end a watch normally: exit 0, not 130/143.
+      Runtime.getRuntime().halt(Exit.OK);
+    }, "relive-watch-exit"));
+    LiveConfig<ConfigTree> config = null;
+    while (config == null) {
+      byte[] seen = digest(files);
+      try {
+        config = Loading.builder(files, Optional.ofNullable(schema)).watchFiles(true)
+            .quietPeriod(Duration.ofMillis(quietMillis)).build();
+      } catch (ConfigException e) {
+        rejected(0, e.problems());
+        waitForChange(seen);
+      }
+    }
+    ConfigSnapshot<ConfigTree> first = config.snapshot();
+    applied(first, List.copyOf(first.tree().leaves().keySet()));
+    LiveConfig<ConfigTree> live = config;
+    config.subscribe(event -> {
+      if (event instanceof ReloadEvent.Applied) {
+        ConfigSnapshot<ConfigTree> now = live.snapshot();
+        applied(now, ((ReloadEvent.Applied) event).changedPaths());
+      } else if (event instanceof ReloadEvent.Rejected r) {
+        rejected(r.servingVersion(), r.problems());
+      }
+    });
+    // Catch anything that changed between the first load and the subscription.
+    config.reloadAsync("watch started");
+    new CountDownLatch(1).await();
+    return Exit.OK;
+  }
+
+  private synchronized void applied(ConfigSnapshot<ConfigTree> snapshot, List<String> changed) {
+    lastRejection = "";
+    ConfigTree redacted = snapshot.redactedTree();
+    if (json) {
+      ObjectNode line = Loading.JSON.createObjectNode();
+      line.put("event", "applied");
+      line.put("version", snapshot.version());
+      ArrayNode paths = line.putArray("changed");
+      changed.forEach(paths::add);
+      line.put("hash", snapshot.hash());
+      try {
+        line.set("config", Loading.JSON.readTree(redacted.toJson()));
+        out.println(Loading.JSON.writeValueAsString(line));
+      } catch (JsonProcessingException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      out.printf("version %d applied (%s), hash %s%n", snapshot.version(),
+          changed.isEmpty() ? "no keys" : String.join(", ", changed), snapshot.hash().substring(0, 12));
+    }
+    out.flush();
+  }
+
+  private synchronized void rejected(long servingVersion, List<Problem> problems) {
+    String key = servingVersion + " " + problems;
+    if (key.equals(lastRejection)) {
+      return; // the same bad content again: nothing new to say
+    }
+    lastRejection = key;
+    if (json) {
+      ObjectNode line = Loading.JSON.createObjectNode();
+      line.put("event", "rejected");
+      line.put("version", servingVersion);
+      ArrayNode list = line.putArray("problems");
+      for (Problem p : problems) {
+        ObjectNode node = list.addObject();
+        node.put("path", p.path());
+        node.put("origin", p.origin().toString());
+        node.put("message", p.message());
+      }
+      try {
+        out.println(Loading.JSON.writeValueAsString(line));
+      } catch (JsonProcessingException e) {
+        throw new UncheckedIOException(e);
+      }
+    } else {
+      out.println(servingVersion == 0 ? "rejected; nothing is serving yet:" : "rejected; version " + servingVersion
+          + " keeps serving:");
+      problems.forEach(p -> out.println("  " + p));
+    }
+    out.flush();
+  }
+
+  /** Before the first good load: waits until the bytes of any file differ from {@code seen}. */
+  private void waitForChange(byte[] seen) throws IOException, InterruptedException {
+    try (WatchService service = FileSystems.getDefault().newWatchService()) {
+      Set<Path> dirs = new HashSet<>();
+      for (Path f : files) {
+        Path dir = f.toAbsolutePath().normalize().getParent();
+        if (dirs.add(dir)) {
+          dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
+              StandardWatchEventKinds.ENTRY_MODIFY);
+        }
+      }
+      while (true) {
+        var key = service.poll(1, TimeUnit.SECONDS);
+        if (key != null) {
+          key.pollEvents();
+          key.reset();
+          Thread.sleep(quietMillis);
+        }
+        if (!Arrays.equals(seen, digest(files))) {
+          return;
+        }
+      }
+    }
+  }
+
+  private static byte[] digest(List<Path> files) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      for (Path f : files) {
+        try {
+          md.update(Files.readAllBytes(f));
+        } catch (NoSuchFileException e) {
+          md.update((byte) 0);
+        } catch (IOException e) {
+          md.update((byte) 1);
+        }
+        md.update((byte) '|');
+      }
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,9 @@
+/** The relive command. */
+module dev.relive.cli {
+  requires dev.relive.config;
+  requires info.picocli;
+  requires com.fasterxml.jackson.databind;
+  requires com.networknt.schema;
+
+  opens dev.relive.cli to info.picocli;
+}

@@ -1,0 +1,98 @@
+package dev.relive.cli;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** The packaged CLI run as a user runs it: {@code java -jar relive.jar ...}, with its output read line by line. */
+final class CliProcess implements AutoCloseable {
+  private final Process process;
+  private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+  private final StringBuffer stderr = new StringBuffer();
+
+  private CliProcess(Process process) {
+    this.process = process;
+    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout::add);
+    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+        line -> stderr.append(line).append('\n'));
+  }
+
+  static CliProcess start(Path workDir, String... args) throws IOException {
+    String jar = System.getProperty("relive.jar");
+    if (jar == null) {
+      throw new IllegalStateException("run through Maven (failsafe sets relive.jar)");
+    }
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar));
+    command.addAll(List.of(args));
+    return new CliProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
+  }
+
+  /** Runs to completion (at most a minute) and returns the exit code. */
+  static Result run(Path workDir, String... args) throws Exception {
+    try (CliProcess p = start(workDir, args)) {
+      if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
+        throw new AssertionError("relive " + String.join(" ", args) + " did not finish");
+      }
+      p.process.getInputStream().close();
+      List<String> out = new ArrayList<>();
+      String line;
+      while ((line = p.stdout.poll(1, TimeUnit.SECONDS)) != null) {
+        out.add(line);
+      }
+      return new Result(p.process.exitValue(), String.join("\n", out), p.stderr.toString());
+    }
+  }
+
+  record Result(int exit, String out, String err) {}
+
+  /** The next line of standard output, waiting at most {@code timeout}. */
+  String nextLine(Duration timeout) throws InterruptedException {
+    String line = stdout.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    if (line == null) {
+      throw new AssertionError("no output line within " + timeout + "; stderr:\n" + stderr);
+    }
+    return line;
+  }
+
+  /** Sends SIGTERM and returns the exit code. */
+  int terminate() throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(30, TimeUnit.SECONDS)) {
+      throw new AssertionError("did not exit on SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  String stderr() {
+    return stderr.toString();
+  }
+
+  private static void pump(BufferedReader reader, java.util.function.Consumer<String> sink) {
+    Thread t = new Thread(() -> {
+      try (reader) {
+        String line;
+        while ((line = reader.readLine()) != null) {
+          sink.accept(line);
+        }
+      } catch (IOException ignored) {
+        // the process ended
+      }
+    });
+    t.setDaemon(true);
+    t.start();
+  }
+
+  @Override
+  public void close() {
+    process.destroyForcibly();
+  }
+}

@@ -24,15 +24,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "watch", description = {
@@ -42,11 +41,8 @@ import picocli.CommandLine.Spec;
     "or {\"event\":\"rejected\",\"version\":N,\"problems\":[{\"path\",\"origin\",\"message\"}]}, where a rejected",
     "line's version is the one still serving (0 if none yet)."})
 final class WatchCommand implements Callable<Integer> {
-  @Parameters(arity = "1..*", paramLabel = "FILE", description = "YAML, JSON, TOML or properties files")
-  List<Path> files;
-
-  @Option(names = "--schema", paramLabel = "SCHEMA.json", description = "also validate against this JSON Schema")
-  Path schema;
+  @Mixin
+  Inputs inputs;
 
   @Option(names = "--json", description = "print JSON lines (the format scripts rely on)")
   boolean json;
@@ -73,9 +69,9 @@ final class WatchCommand implements Callable<Integer> {
     }, "relive-watch-exit"));
     LiveConfig<ConfigTree> config = null;
     while (config == null) {
-      byte[] seen = digest(files);
+      byte[] seen = digest(inputs.files);
       try {
-        config = Loading.builder(files, Optional.ofNullable(schema)).watchFiles(true)
+        config = inputs.builder().watchFiles(true)
             .quietPeriod(Duration.ofMillis(quietMillis)).build();
       } catch (ConfigException e) {
         rejected(0, e.problems());
@@ -156,7 +152,7 @@ final class WatchCommand implements Callable<Integer> {
   private void waitForChange(byte[] seen) throws IOException, InterruptedException {
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
       Set<Path> dirs = new HashSet<>();
-      for (Path f : files) {
+      for (Path f : inputs.files) {
         Path dir = f.toAbsolutePath().normalize().getParent();
         if (dirs.add(dir)) {
           dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
@@ -170,7 +166,7 @@ final class WatchCommand implements Callable<Integer> {
           key.reset();
           Thread.sleep(quietMillis);
         }
-        if (!Arrays.equals(seen, digest(files))) {
+        if (!Arrays.equals(seen, digest(inputs.files))) {
           return;
         }
       }

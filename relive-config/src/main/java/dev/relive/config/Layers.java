@@ -141,6 +141,14 @@ final class Layers {
         warnings.add(new Problem("", origin, name + " " + r.error() + "; ignored"));
       }
     }
+    resolved.removeIf(e -> {
+      boolean tooDeep = e.segments().size() > limits.maxDepth();
+      if (tooDeep) {
+        problems.add(new Problem("", Origin.of(sourceName + ":" + e.name()),
+            "nesting is deeper than the limit of " + limits.maxDepth()));
+      }
+      return tooDeep;
+    });
     resolved.sort(Comparator.comparing(Entry::segments, Layers::compareSegments));
     ObjectNode out = merged;
     for (Entry e : resolved) {

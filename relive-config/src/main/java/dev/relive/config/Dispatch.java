@@ -3,13 +3,13 @@ package dev.relive.config;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 
@@ -17,8 +17,9 @@ import java.util.function.Function;
  * Listeners and participants indexed by the path they watch, so finding who to call costs in proportion to
  * what changed, not to how many are registered.
  *
- * <p>Implementation notes: the index is copy-on-write behind a volatile field, so registration from any
- * thread is safely published to the reload thread. A selector is resolved to a path once, at registration,
+ * <p>Implementation notes: the index is a concurrent map from path to an immutable list, replaced per path
+ * with {@code compute}, so a registration from any thread is safely published to the reload thread and
+ * costs in proportion to the listeners at its own path. A selector is resolved to a path once, at registration,
  * by finding where in the serving value its result sits (identity, through records, lists, maps and
  * optionals); results that cannot be located uniquely, or that are shared values such as boxed numbers or
  * enum constants, are indexed at the root and compared with {@code equals} on every change.
@@ -27,7 +28,7 @@ import java.util.function.Function;
  */
 final class Dispatch<E> {
   private final AtomicLong sequence = new AtomicLong();
-  private volatile Map<String, List<Entry<E>>> byPath = Map.of();
+  private final Map<String, List<Entry<E>>> byPath = new ConcurrentHashMap<>();
 
   /** A registered item with the path it watches and an optional selector for the equality guard. */
   static final class Entry<E> {
@@ -49,30 +50,22 @@ final class Dispatch<E> {
     }
   }
 
-  synchronized Registration add(String path, Function<Object, Object> selector, E item) {
+  Registration add(String path, Function<Object, Object> selector, E item) {
     Entry<E> entry = new Entry<>(sequence.incrementAndGet(), path, selector, item);
-    Map<String, List<Entry<E>>> copy = new HashMap<>(byPath);
-    List<Entry<E>> list = new ArrayList<>(copy.getOrDefault(path, List.of()));
-    list.add(entry);
-    copy.put(path, List.copyOf(list));
-    byPath = Map.copyOf(copy);
+    byPath.compute(path, (p, list) -> {
+      List<Entry<E>> next = new ArrayList<>(list == null ? List.of() : list);
+      next.add(entry);
+      return List.copyOf(next);
+    });
     return () -> remove(entry);
   }
 
-  private synchronized void remove(Entry<E> entry) {
-    List<Entry<E>> list = byPath.get(entry.path);
-    if (list == null || !list.contains(entry)) {
-      return;
-    }
-    Map<String, List<Entry<E>>> copy = new HashMap<>(byPath);
-    List<Entry<E>> rest = new ArrayList<>(list);
-    rest.remove(entry);
-    if (rest.isEmpty()) {
-      copy.remove(entry.path);
-    } else {
-      copy.put(entry.path, List.copyOf(rest));
-    }
-    byPath = Map.copyOf(copy);
+  private void remove(Entry<E> entry) {
+    byPath.computeIfPresent(entry.path, (p, list) -> {
+      List<Entry<E>> rest = new ArrayList<>(list);
+      rest.remove(entry);
+      return rest.isEmpty() ? null : List.copyOf(rest);
+    });
   }
 
   /** Everything registered at a changed path or at one of its ancestors, in registration order. */

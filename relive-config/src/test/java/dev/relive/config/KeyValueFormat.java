@@ -11,6 +11,9 @@ import java.util.Set;
 
 /** A user format registered through META-INF/services: {@code key -> value} lines. */
 public final class KeyValueFormat implements ConfigFormat {
+  /** ServiceLoader needs a public no-argument constructor. */
+  public KeyValueFormat() {}
+
   @Override
   public String name() {
     return "kv";

@@ -1,6 +1,7 @@
 package dev.relive.config;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,7 +21,13 @@ import java.util.Optional;
  * @param rejected         candidates rejected
  * @param listenerFailures listener, participant-commit and event-subscriber calls that threw
  * @param slowListeners    listener calls slower than the configured threshold
+ * @param watchedFiles     how each file source is watched and when it last changed (empty when not watching)
  */
 public record ConfigStatus(String name, long servingVersion, String servingHash, Instant servingSince,
     Optional<ReloadEvent> lastResult, Optional<ReloadEvent.Rejected> lastRejection, boolean degraded, boolean pinned,
-    long applied, long rejected, long listenerFailures, long slowListeners) {}
+    long applied, long rejected, long listenerFailures, long slowListeners, List<WatchedFile> watchedFiles) {
+
+  public ConfigStatus {
+    watchedFiles = List.copyOf(watchedFiles);
+  }
+}

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
 
@@ -40,19 +41,40 @@ final class FileSource implements ConfigSource {
     return path.toString();
   }
 
+  /**
+   * Reads the whole file. If its size or modification time changed while it was being read, it is read
+   * again (up to three times), so bytes from two writes are never mixed. An empty file is a problem: it is
+   * what a reader catches between a truncate and the write that follows.
+   */
   @Override
   public SourceData read() throws IOException {
-    byte[] bytes;
-    try (InputStream in = Files.newInputStream(path)) {
-      bytes = in.readNBytes(READ_CAP + 1);
+    try {
+      for (int attempt = 0; attempt < 3; attempt++) {
+        BasicFileAttributes before = Files.readAttributes(path, BasicFileAttributes.class);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+          bytes = in.readNBytes(READ_CAP + 1);
+        }
+        BasicFileAttributes after = Files.readAttributes(path, BasicFileAttributes.class);
+        if (before.size() == after.size() && before.lastModifiedTime().equals(after.lastModifiedTime())
+            && java.util.Objects.equals(before.fileKey(), after.fileKey())) {
+          if (bytes.length == 0) {
+            throw problem("file is empty (caught between a truncate and a write?)", null);
+          }
+          return new SourceData.Document(bytes, format, Digests.of(bytes));
+        }
+      }
+      throw problem("file kept changing while it was being read", null);
     } catch (NoSuchFileException e) {
       if (optional) {
         return new SourceData.Absent(path + " does not exist");
       }
-      throw new ConfigException.Source(List.of(new Problem("", Origin.of(path.toString()),
-          "required file does not exist")), e);
+      throw problem("required file does not exist", e);
     }
-    return new SourceData.Document(bytes, format, Digests.of(bytes));
+  }
+
+  private ConfigException.Source problem(String message, Exception cause) {
+    return new ConfigException.Source(List.of(new Problem("", Origin.of(path.toString()), message)), cause);
   }
 
   @Override

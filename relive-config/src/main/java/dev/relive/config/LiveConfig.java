@@ -3,7 +3,6 @@ package dev.relive.config;
 import dev.relive.config.spi.ConfigFormat;
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.ParseLimits;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -42,9 +41,9 @@ import java.util.function.LongSupplier;
  */
 public final class LiveConfig<T> implements AutoCloseable {
   private final ReloadPipeline<T> pipeline;
-  private final List<Registration> watches;
+  private final List<FileWatcher.Handle> watches;
 
-  private LiveConfig(ReloadPipeline<T> pipeline, List<Registration> watches) {
+  private LiveConfig(ReloadPipeline<T> pipeline, List<FileWatcher.Handle> watches) {
     this.pipeline = pipeline;
     this.watches = watches;
   }
@@ -164,16 +163,17 @@ public final class LiveConfig<T> implements AutoCloseable {
     return pipeline.requestReload("unpin");
   }
 
-  /** What is serving and what happened last. */
+  /** What is serving, what happened last, and how each file is watched. */
   public ConfigStatus status() {
-    return pipeline.status();
+    return pipeline.status(watches.stream().map(FileWatcher.Handle::status).toList());
   }
 
-  /** Stops watching files; the last version keeps serving to readers. Further reloads are skipped. */
+  /** Stops watching files and SIGHUP; the last version keeps serving to readers. Further reloads are skipped. */
   @Override
   public void close() {
     pipeline.closed = true;
     watches.forEach(Registration::close);
+    Signals.unregister(pipeline);
   }
 
   private ReloadEvent await(CompletableFuture<ReloadEvent> future) {
@@ -224,7 +224,12 @@ public final class LiveConfig<T> implements AutoCloseable {
     private Path lastGoodCache;
     private boolean beanValidation = true;
     private boolean watchFiles;
-    private Duration quietPeriod = Duration.ofMillis(50);
+    private WatchMode watchMode = WatchMode.AUTO;
+    private Duration quietPeriod = Duration.ofMillis(100);
+    private Duration pollInterval = Duration.ofSeconds(1);
+    private Duration safetyInterval = Duration.ofSeconds(30);
+    private boolean reloadOnSighup = true;
+    private FileWatcher watcher;
     private Executor executor = Threads.RELOADS;
     private Clock clock = Clock.systemUTC();
     private LongSupplier ticker = System::nanoTime;
@@ -299,19 +304,66 @@ public final class LiveConfig<T> implements AutoCloseable {
       return this;
     }
 
-    /** Reload when a file source's directory changes (default false). */
+    /**
+     * Reload when a file source changes (default false). Directories are watched, not files, so editors,
+     * {@code sed -i} and Kubernetes ConfigMap/Secret volume swaps are all seen; see {@link #watchMode}.
+     */
     public Builder<T> watchFiles(boolean watch) {
       this.watchFiles = watch;
       return this;
     }
 
-    /** How long a watched directory must be quiet before reloading (default 50 ms). */
-    public Builder<T> quietPeriod(Duration quiet) {
-      if (quiet.isNegative()) {
-        throw new IllegalArgumentException(String.format("quietPeriod must be >= 0, was %s", quiet));
-      }
-      this.quietPeriod = quiet;
+    /** Events, polling, or automatic by filesystem type (default {@link WatchMode#AUTO}). */
+    public Builder<T> watchMode(WatchMode mode) {
+      this.watchMode = Objects.requireNonNull(mode, "mode");
       return this;
+    }
+
+    /**
+     * How long a changed file must stay unchanged before it is read (default 100 ms). Editors, {@code sed -i}
+     * and the kubelet finish a save within a few milliseconds, and programs that write a file in chunks
+     * rarely pause longer than tens of milliseconds between them; 100 ms covers both while staying below
+     * what a person notices. Content caught mid-write by a writer that pauses longer is rejected only if it
+     * is still bad once settled, and applied if it parses and validates.
+     */
+    public Builder<T> quietPeriod(Duration quiet) {
+      this.quietPeriod = positive("quietPeriod", quiet, true);
+      return this;
+    }
+
+    /** How often polled files are read (default 1 s). */
+    public Builder<T> pollInterval(Duration interval) {
+      this.pollInterval = positive("pollInterval", interval, false);
+      return this;
+    }
+
+    /** How often every watched file is reloaded whatever the events say, to catch anything missed (default 30 s). */
+    public Builder<T> safetyInterval(Duration interval) {
+      this.safetyInterval = positive("safetyInterval", interval, false);
+      return this;
+    }
+
+    /**
+     * Whether SIGHUP reloads this config (default true, where the JVM allows signal handling). A SIGHUP handler
+     * the application installed earlier is still called.
+     */
+    public Builder<T> reloadOnSighup(boolean enabled) {
+      this.reloadOnSighup = enabled;
+      return this;
+    }
+
+    /** The file watcher to use instead of the process-wide one (tests inject failures through it). */
+    Builder<T> watcher(FileWatcher watcher) {
+      this.watcher = watcher;
+      return this;
+    }
+
+    private static Duration positive(String name, Duration d, boolean zeroAllowed) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || (!zeroAllowed && d.isZero())) {
+        throw new IllegalArgumentException(String.format("%s must be %s, was %s", name, zeroAllowed ? ">= 0" : "> 0", d));
+      }
+      return d;
     }
 
     /** Where reloads run (default: a shared daemon pool); runs stay one at a time per config. */
@@ -355,20 +407,18 @@ public final class LiveConfig<T> implements AutoCloseable {
           validators, bv, Optional.ofNullable(lastGoodCache).map(LastGoodCache::new), limits, historySize, clock, ticker,
           slowListener, executor);
       pipeline.start();
-      List<Registration> watches = new ArrayList<>();
+      List<FileWatcher.Handle> watches = new ArrayList<>();
       if (watchFiles) {
+        FileWatcher fileWatcher = watcher != null ? watcher : FileWatcher.shared();
+        FileWatcher.Options options = new FileWatcher.Options(watchMode, quietPeriod, pollInterval, safetyInterval);
         for (ConfigSource source : sources) {
           for (Path file : source.watchedFiles()) {
-            try {
-              watches.add(FileWatcher.shared().watch(file, quietPeriod,
-                  () -> pipeline.requestReload("file " + file)));
-            } catch (IOException e) {
-              watches.forEach(Registration::close);
-              throw new ConfigException.Source(List.of(new Problem("", Origin.of(file.toString()),
-                  "cannot watch its directory: " + e.getMessage())), e);
-            }
+            watches.add(fileWatcher.watch(file, options, () -> pipeline.requestReload("file " + file)));
           }
         }
+      }
+      if (reloadOnSighup) {
+        Signals.register(pipeline);
       }
       return new LiveConfig<>(pipeline, watches);
     }

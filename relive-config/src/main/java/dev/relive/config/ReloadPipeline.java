@@ -422,11 +422,11 @@ final class ReloadPipeline<T> {
     }
   }
 
-  ConfigStatus status() {
+  ConfigStatus status(List<WatchedFile> files) {
     ConfigSnapshot<T> serving = current;
     return new ConfigStatus(name, serving.version(), serving.hash(), serving.time(), Optional.ofNullable(lastResult),
         Optional.ofNullable(lastRejection), degraded, pinned, applied.get(), rejected.get(), listenerFailures.get(),
-        slowListeners.get());
+        slowListeners.get(), files);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------

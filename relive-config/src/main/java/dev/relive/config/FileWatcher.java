@@ -10,6 +10,7 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -270,7 +271,7 @@ final class FileWatcher {
     private ScheduledFuture<?> pending;
     private ScheduledFuture<?> poller;
     private ScheduledFuture<?> safety;
-    private String seenDigest;
+    private String seenSignature;
     private volatile boolean closed;
 
     Handle(Path path, Options options, Runnable onChange) {
@@ -297,35 +298,50 @@ final class FileWatcher {
       return false;
     }
 
-    /** Recomputes the anchors and registers their directories. Call with the lock held. */
+    /**
+     * Recomputes the anchors and registers their directories, again until they are stable: a directory
+     * created between computing the anchors and registering its parent is then seen. Call with the lock held.
+     */
     void resolve() {
       if (closed) {
         return;
       }
       Set<Anchor> next = anchorsOf(path);
-      if (mode == WatchMode.EVENTS) {
-        for (Anchor a : next) {
-          if (!keys.containsKey(a.dir())) {
-            try {
-              keys.put(a.dir(), a.dir().register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                  StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
-            } catch (IOException | RuntimeException e) {
-              warning = "cannot watch " + a.dir() + " (" + e + "); polling instead";
-              LOG.warn("{}: {}", path, warning);
-              mode = WatchMode.POLL;
-              anchors = next;
-              startPolling();
-              return;
+      for (int round = 0; round < MAX_LINK_HOPS; round++) {
+        if (mode == WatchMode.EVENTS) {
+          for (Anchor a : next) {
+            if (!keys.containsKey(a.dir())) {
+              try {
+                keys.put(a.dir(), a.dir().register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+              } catch (IOException | RuntimeException e) {
+                warning = "cannot watch " + a.dir() + " (" + e + "); polling instead";
+                LOG.warn("{}: {}", path, warning);
+                mode = WatchMode.POLL;
+                anchors = next;
+                startPolling();
+                return;
+              }
             }
           }
         }
+        Set<Anchor> again = anchorsOf(path);
+        if (again.equals(next)) {
+          break;
+        }
+        next = again;
       }
       anchors = next;
     }
 
-    /** A change concerning this file was seen: (re)start the quiet period. */
+    /** A change concerning this file was seen: record it and (re)start the quiet period. */
     void changed() {
       lastChange = clock.instant();
+      debounce();
+    }
+
+    /** Reload once the file has been quiet for the quiet period. */
+    private void debounce() {
       synchronized (this) {
         if (closed) {
           return;
@@ -339,10 +355,10 @@ final class FileWatcher {
 
     private void settled() {
       if (mode == WatchMode.POLL) {
-        String now = digest();
+        String now = signature();
         synchronized (this) {
-          if (!now.equals(seenDigest)) {
-            seenDigest = now;
+          if (!now.equals(seenSignature)) {
+            seenSignature = now;
             changed();
             return;
           }
@@ -367,7 +383,7 @@ final class FileWatcher {
         if (poller != null || closed) {
           return;
         }
-        seenDigest = digest();
+        seenSignature = signature();
         poller = Threads.TIMERS.scheduleWithFixedDelay(this::poll, options.pollInterval().toNanos(),
             options.pollInterval().toNanos(), TimeUnit.NANOSECONDS);
       }
@@ -375,12 +391,12 @@ final class FileWatcher {
 
     private void poll() {
       try {
-        String now = digest();
+        String now = signature();
         boolean differs;
         synchronized (this) {
-          differs = !now.equals(seenDigest);
+          differs = !now.equals(seenSignature);
           if (differs) {
-            seenDigest = now;
+            seenSignature = now;
           }
         }
         if (differs) {
@@ -391,19 +407,28 @@ final class FileWatcher {
       }
     }
 
+    /** Resolves again and reloads once quiet, whatever the events said: catches anything missed. */
     private void safetyCheck() {
       if (mode == WatchMode.EVENTS) {
         synchronized (lock) {
           resolve();
         }
       }
-      fire();
+      debounce();
     }
 
-    /** What reading the file through its path returns now: a digest, or a marker for absent/unreadable. */
-    private String digest() {
-      try (InputStream in = Files.newInputStream(path)) {
-        return Digests.of(in.readAllBytes());
+    /**
+     * What the file is now, for polling: identity, size, modification time and content digest, read through
+     * the user's path. Metadata catches a writer mid-burst whose content happens to match an earlier sample.
+     */
+    private String signature() {
+      try {
+        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+          bytes = in.readAllBytes();
+        }
+        return a.fileKey() + "/" + a.size() + "/" + a.lastModifiedTime().to(TimeUnit.NANOSECONDS) + "/" + Digests.of(bytes);
       } catch (NoSuchFileException e) {
         return "absent";
       } catch (IOException e) {

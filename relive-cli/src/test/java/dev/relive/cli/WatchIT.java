@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Map;
+import dev.relive.testsupport.K8sVolume;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,6 +64,32 @@ class WatchIT {
 
       assertThat(watch.terminate()).isZero();
       assertThat(watch.stderr()).doesNotContain("hunter2-secret");
+    }
+  }
+
+  @Test
+  void kubernetesConfigMapVolume_updatesAreApplied_badOnesRejected() throws Exception {
+    K8sVolume.write(dir, Map.of("app.yaml", "greeting: hello\nretries: 3\n"));
+    try (CliProcess watch = CliProcess.start(dir, "watch", "--json", "--quiet-period", "20", "app.yaml")) {
+      JsonNode first = JSON.readTree(watch.nextLine(WAIT));
+      assertThat(first.get("version").asLong()).isEqualTo(1);
+      K8sVolume.write(dir, Map.of("app.yaml", "greeting: hello\nmode: fast\n"));
+      JsonNode second = JSON.readTree(watch.nextLine(WAIT));
+      assertThat(second.get("event").asText()).isEqualTo("applied");
+      assertThat(second.get("version").asLong()).isEqualTo(2);
+      assertThat(second.get("changed")).extracting(JsonNode::asText).containsExactly("retries", "mode");
+      assertThat(second.at("/config/mode").asText()).isEqualTo("fast");
+      assertThat(second.at("/config").has("retries")).isFalse();
+      K8sVolume.write(dir, Map.of("app.yaml", "greeting: [unclosed\n"));
+      JsonNode rejected = JSON.readTree(watch.nextLine(WAIT));
+      assertThat(rejected.get("event").asText()).isEqualTo("rejected");
+      assertThat(rejected.get("version").asLong()).isEqualTo(2);
+      assertThat(rejected.at("/problems/0/origin").asText()).startsWith("app.yaml:");
+      K8sVolume.write(dir, Map.of("app.yaml", "greeting: fixed\n"));
+      JsonNode fixed = JSON.readTree(watch.nextLine(WAIT));
+      assertThat(fixed.get("version").asLong()).isEqualTo(3);
+      assertThat(fixed.at("/config/greeting").asText()).isEqualTo("fixed");
+      assertThat(watch.terminate()).isZero();
     }
   }
 

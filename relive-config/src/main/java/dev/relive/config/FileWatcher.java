@@ -65,7 +65,7 @@ final class FileWatcher {
   /** Options for one watched file. */
   record Options(WatchMode mode, Duration quietPeriod, Duration pollInterval, Duration safetyInterval) {}
 
-  private record Anchor(Path dir, String name) {}
+  record Anchor(Path dir, String name) {}
 
   private final Supplier<WatchService> services;
   private final Clock clock;
@@ -75,11 +75,24 @@ final class FileWatcher {
   private WatchService service;
 
   FileWatcher(Supplier<WatchService> services, Clock clock) {
+    this(services, clock, true);
+  }
+
+  /** With {@code run} false no thread takes events: tests drive {@link #handle} themselves. */
+  FileWatcher(Supplier<WatchService> services, Clock clock, boolean run) {
     this.services = services;
     this.clock = clock;
     this.service = services.get();
-    Thread thread = Threads.daemon("relive-file-watcher").newThread(this::loop);
-    thread.start();
+    if (run) {
+      Threads.daemon("relive-file-watcher").newThread(this::loop).start();
+    }
+  }
+
+  /** The current watch service (tests simulate its failure). */
+  WatchService service() {
+    synchronized (lock) {
+      return service;
+    }
   }
 
   static FileWatcher shared() {
@@ -208,9 +221,13 @@ final class FileWatcher {
   }
 
   private void process(WatchKey key) {
-    Path dir = (Path) key.watchable();
     List<WatchEvent<?>> events = key.pollEvents();
-    boolean valid = key.reset();
+    handle(key, events, key.reset());
+  }
+
+  /** Acts on the events a key delivered; {@code valid} is false once its directory is gone. */
+  void handle(WatchKey key, List<WatchEvent<?>> events, boolean valid) {
+    Path dir = (Path) key.watchable();
     Set<Handle> touched = new LinkedHashSet<>();
     synchronized (lock) {
       if (keys.get(dir) != key) {

@@ -17,7 +17,10 @@ import org.slf4j.LoggerFactory;
  * through {@code sun.misc.Signal} (module jdk.unsupported) by reflection, because javac reports any direct
  * use as a warning that cannot be suppressed. A handler that was installed before ours is still called; the
  * JVM's default (which would exit) is not. Where the JVM does not allow it ({@code -Xrs}, no jdk.unsupported)
- * this is logged once and reloads stay available through every other trigger.
+ * this is logged once and reloads stay available through every other trigger. The JVM's own SIGHUP handler
+ * (which runs shutdown hooks and exits) comes back from {@code Signal.handle} wrapped in a
+ * {@code sun.misc.Signal} inner class; it is replaced, not chained, since exiting is what SIGHUP must no
+ * longer do.
  */
 final class Signals {
   private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
@@ -61,7 +64,8 @@ final class Signals {
           case "handle" -> {
             reloadAll("SIGHUP");
             Object before = previous[0];
-            if (before != null && before != ignore && before != fallback) {
+            if (before != null && before != ignore && before != fallback
+                && !before.getClass().getName().startsWith("sun.misc.Signal$")) {
               handle.invoke(before, args[0]);
             }
             return null;

@@ -9,6 +9,7 @@ import dev.relive.config.ConfigTree;
 import dev.relive.config.LiveConfig;
 import dev.relive.config.Problem;
 import dev.relive.config.ReloadEvent;
+import dev.relive.config.WatchMode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -39,7 +40,7 @@ import picocli.CommandLine.Spec;
     "The first line is the initial load. Unchanged content prints nothing. Exits 0 on SIGINT or SIGTERM.",
     "With --json each line is {\"event\":\"applied\",\"version\":N,\"changed\":[...],\"hash\":...,\"config\":{...}}",
     "or {\"event\":\"rejected\",\"version\":N,\"problems\":[{\"path\",\"origin\",\"message\"}]}, where a rejected",
-    "line's version is the one still serving (0 if none yet)."})
+    "line's version is the one still serving (0 if none yet). SIGHUP reloads at once."})
 final class WatchCommand implements Callable<Integer> {
   @Mixin
   Inputs inputs;
@@ -47,9 +48,17 @@ final class WatchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print JSON lines (the format scripts rely on)")
   boolean json;
 
-  @Option(names = "--quiet-period", paramLabel = "MILLIS", defaultValue = "50",
-      description = "how long files must be quiet before reloading (default ${DEFAULT-VALUE})")
+  @Option(names = "--quiet-period", paramLabel = "MILLIS", defaultValue = "100",
+      description = "how long a changed file must stay unchanged before it is read (default ${DEFAULT-VALUE})")
   long quietMillis;
+
+  @Option(names = "--watch-mode", paramLabel = "MODE", defaultValue = "AUTO",
+      description = "AUTO (events, polling on network filesystems), EVENTS or POLL (default ${DEFAULT-VALUE})")
+  WatchMode watchMode;
+
+  @Option(names = "--poll-interval", paramLabel = "MILLIS", defaultValue = "1000",
+      description = "how often polled files are read (default ${DEFAULT-VALUE})")
+  long pollMillis;
 
   @Spec
   CommandSpec spec;
@@ -71,8 +80,8 @@ final class WatchCommand implements Callable<Integer> {
     while (config == null) {
       byte[] seen = digest(inputs.files);
       try {
-        config = inputs.builder().watchFiles(true)
-            .quietPeriod(Duration.ofMillis(quietMillis)).build();
+        config = inputs.builder().watchFiles(true).watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis))
+            .pollInterval(Duration.ofMillis(pollMillis)).build();
       } catch (ConfigException e) {
         rejected(0, e.problems());
         waitForChange(seen);

@@ -111,6 +111,19 @@ class WatchIT {
   }
 
   @Test
+  void pollingMode_seesChangesToo() throws Exception {
+    write("app.toml", "greeting = \"hello\"\n");
+    try (CliProcess watch = CliProcess.start(dir, "watch", "--json", "--watch-mode", "POLL", "--poll-interval", "50",
+        "--quiet-period", "20", "app.toml")) {
+      assertThat(JSON.readTree(watch.nextLine(WAIT)).get("version").asLong()).isEqualTo(1);
+      write("app.toml", "greeting = \"polled\"\n");
+      JsonNode second = JSON.readTree(watch.nextLine(WAIT));
+      assertThat(second.at("/config/greeting").asText()).isEqualTo("polled");
+      assertThat(watch.terminate()).isZero();
+    }
+  }
+
+  @Test
   void plainOutput_isOneReadableLinePerVersion() throws Exception {
     write("app.properties", "greeting=hello\n");
     try (CliProcess watch = CliProcess.start(dir, "watch", "--quiet-period", "20", "app.properties")) {

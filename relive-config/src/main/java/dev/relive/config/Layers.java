@@ -103,6 +103,17 @@ final class Layers {
     return Optional.empty();
   }
 
+  /**
+   * Parses one document in the named format, for dry runs.
+   *
+   * @throws ConfigException.Parse for an unknown format or a malformed document
+   */
+  ObjectNode parse(byte[] bytes, String format, String sourceName) {
+    ConfigFormat f = formats.find(format).orElseThrow(() -> new ConfigException.Parse(new Problem("",
+        Origin.of(sourceName), "unknown format '" + format + "' (known: " + formats.known() + ")")));
+    return f.parse(bytes, sourceName, limits);
+  }
+
   /** Deep merge: objects merge key by key; anything else in {@code upper} replaces what is below. */
   static ObjectNode merge(ObjectNode lower, ObjectNode upper) {
     if (lower.fields().isEmpty()) {

@@ -137,6 +137,17 @@ public final class LiveConfig<T> implements AutoCloseable {
     return pipeline.requestReload(Objects.requireNonNull(cause, "cause"));
   }
 
+  /**
+   * Checks a candidate document as if it were the whole configuration: parse, bind, validate and diff against
+   * the serving version. Nothing is applied and no participant is prepared. Safe to call from any thread.
+   *
+   * @param document the candidate's bytes
+   * @param format   its format name or extension ({@code yaml}, {@code json}, {@code toml}, {@code properties})
+   */
+  public DryRun dryRun(byte[] document, String format) {
+    return pipeline.dryRun(Objects.requireNonNull(document, "document"), Objects.requireNonNull(format, "format"));
+  }
+
   /** The applied versions kept (newest first), bounded by {@link Builder#historySize}. */
   public List<ConfigSnapshot<T>> history() {
     return pipeline.history();

@@ -21,9 +21,12 @@ public sealed interface ReloadEvent {
   /** The version serving after this run (0 when none is). */
   long servingVersion();
 
-  /** A new version is serving. */
+  /**
+   * A new version is serving. {@code listenerTime} is the time spent in listeners called on the reload
+   * thread (included in {@code duration}).
+   */
   record Applied(long version, long previousVersion, String hash, List<String> changedPaths, List<Problem> warnings,
-      String cause, Instant time, Duration duration) implements ReloadEvent {
+      String cause, Instant time, Duration duration, Duration listenerTime) implements ReloadEvent {
     public Applied {
       changedPaths = List.copyOf(changedPaths);
       warnings = List.copyOf(warnings);
@@ -37,7 +40,7 @@ public sealed interface ReloadEvent {
 
   /** An older version's content is serving again, as a new version. */
   record RolledBack(long version, long previousVersion, long restoredVersion, String hash, List<String> changedPaths,
-      String cause, Instant time, Duration duration) implements ReloadEvent {
+      String cause, Instant time, Duration duration, Duration listenerTime) implements ReloadEvent {
     public RolledBack {
       changedPaths = List.copyOf(changedPaths);
     }

@@ -251,9 +251,7 @@ final class ReloadPipeline<T> {
 
     // commit, then listeners
     prepared.forEach(p -> isolated("participant commit", p::commit));
-    if (serving != null) {
-      notifyListeners(serving, next, changed);
-    }
+    Duration listenerTime = serving == null ? Duration.ZERO : notifyListeners(serving, next, changed);
 
     // record
     synchronized (history) {
@@ -275,17 +273,21 @@ final class ReloadPipeline<T> {
       }
     });
     List<Problem> safeWarnings = scrub(warnings, candidate, bound.secretPaths());
-    safeWarnings.forEach(w -> LOG.warn("{}: {}", name, w));
+    safeWarnings.forEach(w -> LOG.atWarn().addKeyValue("config", name).log("{}", w));
     Instant now = clock.instant();
     if (restored != null) {
-      LOG.info("{}: rolled back to the content of version {} as version {} (changed: {}), cause: {}", name,
-          restored.version(), next.version(), shortList(changed), cause);
+      LOG.atInfo().addKeyValue("config", name).addKeyValue("event", "rolled_back").addKeyValue("version", next.version())
+          .addKeyValue("restored", restored.version()).addKeyValue("changed", shortList(changed))
+          .addKeyValue("cause", cause).log("{}: rolled back to the content of version {} as version {}", name,
+              restored.version(), next.version());
       return finish(new ReloadEvent.RolledBack(next.version(), servingVersion, restored.version(), next.hash(), changed,
-          cause, now, elapsed(started)));
+          cause, now, elapsed(started), listenerTime));
     }
-    LOG.info("{}: applied version {} (changed: {}), cause: {}", name, next.version(), shortList(changed), cause);
+    LOG.atInfo().addKeyValue("config", name).addKeyValue("event", "applied").addKeyValue("version", next.version())
+        .addKeyValue("changed", shortList(changed)).addKeyValue("cause", cause)
+        .log("{}: applied version {}", name, next.version());
     return finish(new ReloadEvent.Applied(next.version(), servingVersion, next.hash(), changed, safeWarnings, cause, now,
-        elapsed(started)));
+        elapsed(started), listenerTime));
   }
 
   private List<Problem> validate(T value, ConfigTree candidate) {
@@ -310,9 +312,11 @@ final class ReloadPipeline<T> {
         elapsed(started));
     rejected.incrementAndGet();
     lastRejection = event;
-    LOG.warn("{}: rejected a candidate at {} ({}); {}:\n  {}", name, stage.name().toLowerCase(java.util.Locale.ROOT),
-        cause, servingVersion == 0 ? "nothing is serving yet" : "version " + servingVersion + " keeps serving",
-        render(safe));
+    LOG.atWarn().addKeyValue("config", name).addKeyValue("event", "rejected")
+        .addKeyValue("stage", stage.name().toLowerCase(java.util.Locale.ROOT)).addKeyValue("serving", servingVersion)
+        .addKeyValue("cause", cause).log("{}: rejected a candidate at {}; {}:\n  {}", name,
+            stage.name().toLowerCase(java.util.Locale.ROOT),
+            servingVersion == 0 ? "nothing is serving yet" : "version " + servingVersion + " keeps serving", render(safe));
     return finish(event);
   }
 
@@ -324,7 +328,9 @@ final class ReloadPipeline<T> {
     return event;
   }
 
-  private void notifyListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed) {
+  /** Calls the affected listeners; returns the time spent in those called on this thread. */
+  private Duration notifyListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed) {
+    long inline = 0;
     ConfigChange<T> change = new ConfigChange<>(previous, next, changed);
     for (Dispatch.Entry<Listener<T>> entry : listeners.affected(changed)) {
       if (!entry.changed(previous.value(), next.value())) {
@@ -341,7 +347,9 @@ final class ReloadPipeline<T> {
         }
       };
       if (l.executor() == null) {
+        long t0 = ticker.getAsLong();
         call.run();
+        inline += ticker.getAsLong() - t0;
       } else {
         try {
           l.executor().execute(call);
@@ -351,6 +359,7 @@ final class ReloadPipeline<T> {
         }
       }
     }
+    return Duration.ofNanos(inline);
   }
 
   private void isolated(String what, Runnable call) {
@@ -362,6 +371,28 @@ final class ReloadPipeline<T> {
       listenerFailures.incrementAndGet();
       LOG.warn("{}: {} threw; the reload goes on", name, what, e);
     }
+  }
+
+  // ---- dry run ----------------------------------------------------------------------------------------
+
+  /** Parses, binds, validates and diffs a candidate document without applying anything. */
+  DryRun dryRun(byte[] document, String format) {
+    ConfigSnapshot<T> serving = current;
+    ConfigTree candidate;
+    try {
+      candidate = ConfigTree.of(layers.parse(document, format, "candidate." + format));
+    } catch (ConfigException e) {
+      return new DryRun(false, e.problems(), List.of());
+    }
+    Binder.Result<T> bound = binder.bind(candidate.root(), type);
+    List<Problem> problems = new ArrayList<>(bound.problems());
+    if (problems.isEmpty()) {
+      problems.addAll(validate(bound.value(), candidate));
+    }
+    if (!problems.isEmpty()) {
+      return new DryRun(false, scrub(problems, candidate, bound.secretPaths()), List.of());
+    }
+    return new DryRun(true, List.of(), serving.redactedTree().diff(candidate.redacted(bound.secretPaths())));
   }
 
   // ---- secrets ----------------------------------------------------------------------------------------

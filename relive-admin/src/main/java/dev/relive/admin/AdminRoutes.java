@@ -45,7 +45,7 @@ final class AdminRoutes implements HttpHandler {
 
   AdminRoutes(Map<String, LiveConfig<?>> configs, String token, boolean openReadOnly, int maxRequestBytes,
       Supplier<String> metrics) {
-    this.configs = Map.copyOf(configs);
+    this.configs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(configs));
     this.defaultName = configs.keySet().iterator().next();
     this.tokenDigest = sha256(token.getBytes(StandardCharsets.UTF_8));
     this.openReadOnly = openReadOnly;

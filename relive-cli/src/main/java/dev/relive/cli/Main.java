@@ -9,8 +9,9 @@ import picocli.CommandLine.Command;
  * <p>Exit codes: 0 success, 1 invalid configuration (or, for {@code diff}, differences found), 2 usage error.
  */
 @Command(name = "relive", mixinStandardHelpOptions = true, version = "relive 0.1.0",
-    description = "Check, watch and compare live configuration files.",
-    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, CommandLine.HelpCommand.class})
+    description = "Check, watch and compare live configuration files; run the demo.",
+    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, DemoCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   private Main() {}
 

@@ -69,13 +69,11 @@ final class WatchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Exit.zeroOnSignal(() -> {
       synchronized (this) {
         out.flush();
       }
-      // SIGINT and SIGTERM end a watch normally: exit 0, not 130/143.
-      Runtime.getRuntime().halt(Exit.OK);
-    }, "relive-watch-exit"));
+    });
     LiveConfig<ConfigTree> config = null;
     while (config == null) {
       byte[] seen = digest(inputs.files);

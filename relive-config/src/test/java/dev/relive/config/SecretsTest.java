@@ -17,7 +17,7 @@ class SecretsTest {
 
   record Cfg(Db db, @Secret int pin, String apiToken, String user) {}
 
-  static final List<String> SECRETS = List.of("hunter2-credentials", "hunter2-password", "9876", "tok-abc-123",
+  static final List<String> SECRETS = List.of("hunter2-credentials", "hunter2-password", "97531864", "tok-abc-123",
       "new-hunter2-password", "not-a-pin");
 
   @TempDir
@@ -32,7 +32,7 @@ class SecretsTest {
     try {
       Path file = Fixtures.write(dir.resolve("s.yaml"), """
           db: {url: jdbc:x, credentials: hunter2-credentials, password: hunter2-password}
-          pin: 9876
+          pin: 97531864
           apiToken: tok-abc-123
           user: alice
           """);
@@ -52,13 +52,13 @@ class SecretsTest {
         assertThat(bind.problems()).extracting(Problem::path).containsExactly("pin");
         // a validator that puts the secret in its message
         Fixtures.write(file, "db: {url: jdbc:x, credentials: hunter2-credentials, password: new-hunter2-password}\n"
-            + "pin: 9876\napiToken: tok-abc-123\nuser: alice\n");
+            + "pin: 97531864\napiToken: tok-abc-123\nuser: alice\n");
         ReloadEvent.Rejected invalid = (ReloadEvent.Rejected) config.reload();
         assertThat(invalid.problems()).singleElement().satisfies(p ->
             assertThat(p.message()).isEqualTo("is too weak: " + ConfigTree.REDACTED));
         // an applied change of secrets: paths only
         Fixtures.write(file, "db: {url: jdbc:y, credentials: c2-credentials, password: p2-password}\n"
-            + "pin: 1111\napiToken: tok-xyz-999\nuser: bob\n");
+            + "pin: 86420975\napiToken: tok-xyz-999\nuser: bob\n");
         ReloadEvent.Applied applied = (ReloadEvent.Applied) config.reload();
         assertThat(applied.changedPaths()).contains("db.credentials", "pin", "apiToken");
         outputs.add(config.status().toString());
@@ -76,7 +76,7 @@ class SecretsTest {
     assertThat(logs.toString(StandardCharsets.UTF_8)).contains("rejected a candidate");
     for (String out : outputs) {
       for (String secret : List.of(SECRETS.get(0), SECRETS.get(1), SECRETS.get(2), SECRETS.get(3), SECRETS.get(4),
-          "c2-credentials", "p2-password", "1111", "tok-xyz-999")) {
+          "c2-credentials", "p2-password", "86420975", "tok-xyz-999")) {
         assertThat(out).doesNotContain(secret);
       }
     }

@@ -88,8 +88,14 @@ final class AdminRoutes implements HttpHandler {
     String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
     String path = relativePath(exchange);
     boolean read = method.equals("GET") || method.equals("HEAD");
-    if (read && (path.equals("/config/ui") || path.equals("/config/ui/"))) {
+    if (read && path.equals("/config/ui")) {
       sendPage(exchange, "text/html; charset=utf-8", page);
+      return;
+    }
+    if (read && path.equals("/config/ui/")) {
+      // The page loads its script relative to /config/ui, so it must be addressed without the slash.
+      exchange.getResponseHeaders().set("Location", exchange.getRequestURI().getPath().replaceAll("/$", ""));
+      send(exchange, 301, "text/plain; charset=utf-8", "");
       return;
     }
     if (read && path.equals("/config/ui/status.js")) {

@@ -278,8 +278,30 @@ class AdminServerTest {
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/html"));
     assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(t -> assertThat(t).contains("default-src 'self'"));
-    assertThat(page.body()).contains("<script src=\"/config/ui/status.js\">").doesNotContain("jdbc:one");
+    assertThat(page.body()).contains("<script src=\"ui/status.js\">").doesNotContain("jdbc:one");
+    assertThat(call("GET", "/config/ui/", null, null).statusCode()).isEqualTo(301);
     assertThat(call("GET", "/config/ui/status.js", null, null).body()).contains("textContent");
+  }
+
+  @Test
+  void theHandler_mountsUnderAContextPathOfAnExistingServer() throws Exception {
+    com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext("/admin", AdminServer.builder().config("app", config).token(TOKEN).buildHandler());
+    server.start();
+    try {
+      String base = "http://127.0.0.1:" + server.getAddress().getPort() + "/admin";
+      HttpResponse<String> status = http.send(HttpRequest.newBuilder(URI.create(base + "/config/status"))
+          .header("Authorization", "Bearer " + TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(status.statusCode()).isEqualTo(200);
+      assertThat(JSON.readTree(status.body()).get("name").asText()).isEqualTo("app");
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/config/ui/status.js")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      assertThat(http.send(HttpRequest.newBuilder(URI.create(base + "/config")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(401);
+    } finally {
+      server.stop(0);
+    }
   }
 
   @Test

@@ -80,6 +80,18 @@ public final class LiveConfig<T> implements AutoCloseable {
   }
 
   /**
+   * Calls {@code listener} after an applied version changed the value at {@code path} or anything under it
+   * ({@code "db"}, {@code "db.url"}, {@code "servers[0]"}). Indexed by path: it costs nothing when other keys
+   * change, however many such listeners there are.
+   *
+   * @throws IllegalArgumentException if the path is malformed
+   */
+  public Registration onChange(String path, ChangeListener<T> listener) {
+    Paths.parse(Objects.requireNonNull(path, "path"));
+    return pipeline.listeners.add(path, null, new ReloadPipeline.Listener<>(Objects.requireNonNull(listener), null));
+  }
+
+  /**
    * Calls {@code listener} with the old and new selected part, only when that part changed:
    * {@code onChange(AppConfig::db, (oldDb, newDb) -> ...)}. A selector that returns a part of the
    * configuration (a nested record, list or map, at any depth) is indexed by its path, so it costs nothing

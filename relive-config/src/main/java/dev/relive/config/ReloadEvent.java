@@ -22,8 +22,8 @@ public sealed interface ReloadEvent {
   long servingVersion();
 
   /**
-   * A new version is serving. {@code listenerTime} is the time spent in listeners called on the reload
-   * thread (included in {@code duration}).
+   * A new version is serving. {@code listenerTime} is the time spent finding the affected listeners and
+   * calling those that run on the reload thread (included in {@code duration}).
    */
   record Applied(long version, long previousVersion, String hash, List<String> changedPaths, List<Problem> warnings,
       String cause, Instant time, Duration duration, Duration listenerTime) implements ReloadEvent {

@@ -328,9 +328,10 @@ final class ReloadPipeline<T> {
     return event;
   }
 
-  /** Calls the affected listeners; returns the time spent in those called on this thread. */
+  /** Finds and calls the affected listeners; returns the time taken, except calls handed to executors. */
   private Duration notifyListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed) {
-    long inline = 0;
+    long started = ticker.getAsLong();
+    long handedOff = 0;
     ConfigChange<T> change = new ConfigChange<>(previous, next, changed);
     for (Dispatch.Entry<Listener<T>> entry : listeners.affected(changed)) {
       if (!entry.changed(previous.value(), next.value())) {
@@ -347,19 +348,19 @@ final class ReloadPipeline<T> {
         }
       };
       if (l.executor() == null) {
-        long t0 = ticker.getAsLong();
         call.run();
-        inline += ticker.getAsLong() - t0;
       } else {
+        long t0 = ticker.getAsLong();
         try {
           l.executor().execute(call);
         } catch (RuntimeException e) {
           listenerFailures.incrementAndGet();
           LOG.warn("{}: listener executor refused a call: {}", name, e.toString());
         }
+        handedOff += ticker.getAsLong() - t0;
       }
     }
-    return Duration.ofNanos(inline);
+    return Duration.ofNanos(ticker.getAsLong() - started - handedOff);
   }
 
   private void isolated(String what, Runnable call) {

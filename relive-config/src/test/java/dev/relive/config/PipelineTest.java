@@ -198,6 +198,38 @@ class PipelineTest {
   }
 
   @Test
+  void pathListeners_fireForTheirPathOrAnythingUnderIt() {
+    try (LiveConfig<Cfg> config = start(cfg("a", "u1", 1))) {
+      List<String> calls = new ArrayList<>();
+      config.onChange("db", c -> calls.add("db"));
+      config.onChange("db.url", c -> calls.add("db.url"));
+      config.onChange("name", c -> calls.add("name"));
+      memory.set(cfg("a", "u2", 1));
+      config.reload();
+      assertThat(calls).containsExactly("db", "db.url");
+      calls.clear();
+      memory.set(cfg("a", "u2", 3));
+      config.reload();
+      assertThat(calls).containsExactly("db");
+      assertThatThrownBy(() -> config.onChange("db..url", c -> { })).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
+  void dryRun_reportsProblemsOrChanges_andAppliesNothing() {
+    try (LiveConfig<Cfg> config = start(cfg("a", "u1", 1))) {
+      DryRun bad = config.dryRun("name: a\ndb: {url: u, pool: lots}\n".getBytes(java.nio.charset.StandardCharsets.UTF_8), "yaml");
+      assertThat(bad.valid()).isFalse();
+      assertThat(bad.problems()).extracting(Problem::toString).containsExactly("candidate.yaml:2:20: db.pool: must be a whole number, was 'lots'");
+      DryRun good = config.dryRun("{\"name\": \"b\", \"db\": {\"url\": \"u1\", \"pool\": 1}}".getBytes(java.nio.charset.StandardCharsets.UTF_8), "json");
+      assertThat(good.valid()).isTrue();
+      assertThat(good.changes()).extracting(ConfigTree.ValueChange::path).containsExactly("name");
+      assertThat(config.snapshot().version()).isEqualTo(1);
+      assertThat(config.dryRun(new byte[] {1}, "ini").problems().get(0).message()).contains("unknown format 'ini'");
+    }
+  }
+
+  @Test
   void participants_prepareBeforeTheSwap_andCommitAfterIt() {
     try (LiveConfig<Cfg> config = start(cfg("a", "u1", 1))) {
       List<String> calls = new ArrayList<>();

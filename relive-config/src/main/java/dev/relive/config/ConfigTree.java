@@ -7,15 +7,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
+import java.util.function.Supplier;
 
 /**
  * An immutable configuration document with the origin of every value: path lookups for untyped use, a
@@ -25,9 +26,10 @@ import java.util.regex.Pattern;
  */
 public final class ConfigTree {
 
-  /** Key names that are treated as secret wherever they appear (case-insensitive, anywhere in the key). */
-  static final Pattern SECRET_NAMES = Pattern.compile(
-      "(?i).*(password|passwd|passphrase|secret|token|credential|api[-_]?key|private[-_]?key|access[-_]?key).*");
+  /** Words that make a key secret wherever they appear in it, in any case (password, db_token, apiKey, ...). */
+  private static final List<String> SECRET_WORDS = List.of("password", "passwd", "passphrase", "secret", "token",
+      "credential", "apikey", "api-key", "api_key", "privatekey", "private-key", "private_key", "accesskey",
+      "access-key", "access_key");
 
   /** What a redacted value is replaced with. */
   public static final String REDACTED = "<redacted>";
@@ -155,7 +157,9 @@ public final class ConfigTree {
     } else if (node instanceof ObjectNode o) {
       digest.update((byte) '{');
       putInt(o.fields().size(), digest);
-      for (String key : new TreeSet<>(o.fields().keySet())) {
+      String[] keys = o.fields().keySet().toArray(String[]::new);
+      Arrays.sort(keys);
+      for (String key : keys) {
         putString(key, digest);
         canonical(o.fields().get(key), digest);
       }
@@ -169,7 +173,10 @@ public final class ConfigTree {
   }
 
   private static void putInt(int n, MessageDigest digest) {
-    digest.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+    digest.update((byte) (n >>> 24));
+    digest.update((byte) (n >>> 16));
+    digest.update((byte) (n >>> 8));
+    digest.update((byte) n);
   }
 
   /**
@@ -178,41 +185,45 @@ public final class ConfigTree {
    */
   public List<ValueChange> diff(ConfigTree newer) {
     List<ValueChange> out = new ArrayList<>();
-    diff("", root, newer.root, out);
+    diff(() -> "", root, newer.root, out);
     return out;
   }
 
-  private static void diff(String path, ConfigNode a, ConfigNode b, List<ValueChange> out) {
+  /** {@code path} is built only where it is used: equal scalars, the bulk of a diff, need none. */
+  private static void diff(Supplier<String> path, ConfigNode a, ConfigNode b, List<ValueChange> out) {
     if (a == b) {
       return;
     }
     if (a instanceof ObjectNode x && b instanceof ObjectNode y && !(x.fields().isEmpty() || y.fields().isEmpty())) {
+      String here = path.get();
       x.fields().forEach((k, v) -> {
         ConfigNode other = y.fields().get(k);
         if (other == null) {
-          removed(Paths.child(path, k), v, out);
+          removed(Paths.child(here, k), v, out);
         } else {
-          diff(Paths.child(path, k), v, other, out);
+          diff(() -> Paths.child(here, k), v, other, out);
         }
       });
       y.fields().forEach((k, v) -> {
         if (!x.fields().containsKey(k)) {
-          added(Paths.child(path, k), v, out);
+          added(Paths.child(here, k), v, out);
         }
       });
     } else if (a instanceof ListNode x && b instanceof ListNode y && !(x.items().isEmpty() || y.items().isEmpty())) {
+      String here = path.get();
       int common = Math.min(x.items().size(), y.items().size());
       for (int i = 0; i < common; i++) {
-        diff(Paths.index(path, i), x.items().get(i), y.items().get(i), out);
+        int index = i;
+        diff(() -> Paths.index(here, index), x.items().get(i), y.items().get(i), out);
       }
       for (int i = common; i < x.items().size(); i++) {
-        removed(Paths.index(path, i), x.items().get(i), out);
+        removed(Paths.index(here, i), x.items().get(i), out);
       }
       for (int i = common; i < y.items().size(); i++) {
-        added(Paths.index(path, i), y.items().get(i), out);
+        added(Paths.index(here, i), y.items().get(i), out);
       }
     } else if (!ConfigNode.sameValue(a, b)) {
-      out.add(new ValueChange(path, Optional.of(a), Optional.of(b)));
+      out.add(new ValueChange(path.get(), Optional.of(a), Optional.of(b)));
     }
   }
 
@@ -234,10 +245,15 @@ public final class ConfigTree {
     leaves.forEach((p, n) -> out.add(new ValueChange(p, Optional.empty(), Optional.of(n))));
   }
 
-  /** True if a path names a secret by its key names alone (password, token, api-key, ...). */
+  /**
+   * True if a path names a secret by its key names alone (password, token, api-key, ...). The words hold only
+   * letters, {@code -} and {@code _}, and the separators of a path are none of these, so a word found in the
+   * path's text is a word found in one of its keys.
+   */
   public static boolean isSecretName(String path) {
-    for (Object segment : Paths.parse(path)) {
-      if (segment instanceof String key && SECRET_NAMES.matcher(key).matches()) {
+    String lower = path.toLowerCase(Locale.ROOT);
+    for (String word : SECRET_WORDS) {
+      if (lower.contains(word)) {
         return true;
       }
     }
@@ -262,7 +278,7 @@ public final class ConfigTree {
       Map<String, ConfigNode> fields = new LinkedHashMap<>();
       o.fields().forEach((k, v) -> {
         String p = Paths.child(path, k);
-        fields.put(k, redact(p, v, secret || SECRET_NAMES.matcher(k).matches() || secretPaths.contains(p), secretPaths));
+        fields.put(k, redact(p, v, secret || isSecretName(k) || secretPaths.contains(p), secretPaths));
       });
       return new ObjectNode(fields, o.origin());
     }

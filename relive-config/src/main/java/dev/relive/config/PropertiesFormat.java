@@ -4,21 +4,21 @@ import dev.relive.config.ConfigNode.ObjectNode;
 import dev.relive.config.ConfigNode.ScalarNode;
 import dev.relive.config.spi.ConfigFormat;
 import dev.relive.config.spi.ParseLimits;
-import java.io.IOException;
-import java.io.StringReader;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 
 /**
  * Java properties files (UTF-8). Keys are paths: {@code db.url}, {@code servers[0].host}. Values are
  * strings; binding converts them.
  *
- * <p>Implementation notes: {@link Properties#load} drops line numbers and silently keeps the last of two
- * duplicate keys, so the file is split into logical lines here (continuations, comments) and each logical
- * line is handed to {@code Properties.load} alone, which keeps the JDK's own escape and separator rules.
+ * <p>Implementation notes: {@link java.util.Properties#load} drops line numbers and silently keeps the last of two
+ * duplicate keys, so lines are joined and decoded here, by the rules its Javadoc gives: a line ending in an odd
+ * number of backslashes continues on the next (whose leading blanks are dropped); the key ends at the first
+ * unescaped {@code =}, {@code :} or blank; escapes are {@code \t \n \r \f \\uXXXX}, and a backslash
+ * before any other character stands for that character. {@code PropertiesFormatTest} checks this against
+ * {@code Properties.load} on generated documents. Loading each line through {@code Properties} instead
+ * allocated a 16 KiB buffer per line.
  */
 final class PropertiesFormat implements ConfigFormat {
 
@@ -32,49 +32,31 @@ final class PropertiesFormat implements ConfigFormat {
     return Set.of("properties");
   }
 
+  /** One decoded entry: its key and value, and where its logical line starts. */
+  record Entry(String key, String value, Origin origin) {}
+
   @Override
   public ObjectNode parse(byte[] bytes, String sourceName, ParseLimits limits) {
     String text = Text.decode(bytes, sourceName, limits);
-    String[] lines = text.split("\r\n|\r|\n", -1);
     TreeBuilder tree = new TreeBuilder(new Origin(sourceName, 1, 1));
     List<Problem> problems = new ArrayList<>();
     int count = 0;
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i];
-      int start = firstNonBlank(line);
-      if (start < 0 || line.charAt(start) == '#' || line.charAt(start) == '!') {
-        continue;
+    for (Entry entry : entries(text, sourceName, problems)) {
+      if (++count > limits.maxNodes()) {
+        throw new ConfigException.Parse(new Problem(entry.key, entry.origin, "more than " + limits.maxNodes() + " keys"));
       }
-      Origin origin = new Origin(sourceName, i + 1, start + 1);
-      StringBuilder logical = new StringBuilder(line);
-      while (endsWithContinuation(logical) && i + 1 < lines.length) {
-        logical.append('\n').append(lines[++i]);
-      }
-      Properties one = new Properties();
+      List<Object> segments;
       try {
-        one.load(new StringReader(logical.toString()));
-      } catch (IOException | IllegalArgumentException e) {
-        problems.add(new Problem("", origin, "malformed line: " + e.getMessage()));
+        segments = Paths.parse(entry.key);
+      } catch (IllegalArgumentException ex) {
+        problems.add(new Problem(entry.key, entry.origin, ex.getMessage()));
         continue;
       }
-      for (Map.Entry<Object, Object> e : one.entrySet()) {
-        String key = (String) e.getKey();
-        if (++count > limits.maxNodes()) {
-          throw new ConfigException.Parse(new Problem(key, origin, "more than " + limits.maxNodes() + " keys"));
-        }
-        List<Object> segments;
-        try {
-          segments = Paths.parse(key);
-        } catch (IllegalArgumentException ex) {
-          problems.add(new Problem(key, origin, ex.getMessage()));
-          continue;
-        }
-        if (segments.size() > limits.maxDepth()) {
-          problems.add(new Problem(key, origin, "nesting is deeper than the limit of " + limits.maxDepth()));
-          continue;
-        }
-        tree.put(segments, ScalarNode.string((String) e.getValue(), origin), key);
+      if (segments.size() > limits.maxDepth()) {
+        problems.add(new Problem(entry.key, entry.origin, "nesting is deeper than the limit of " + limits.maxDepth()));
+        continue;
       }
+      tree.put(segments, ScalarNode.string(entry.value, entry.origin), entry.key);
     }
     problems.addAll(tree.problems());
     if (problems.isEmpty()) {
@@ -87,14 +69,120 @@ final class PropertiesFormat implements ConfigFormat {
     throw new ConfigException.Parse(problems);
   }
 
+  /** Every entry of a properties text in order, duplicates kept; malformed lines become problems. */
+  static List<Entry> entries(String text, String sourceName, List<Problem> problems) {
+    String[] lines = text.lines().toArray(String[]::new);
+    List<Entry> out = new ArrayList<>();
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      int start = firstNonBlank(line);
+      if (start < 0 || line.charAt(start) == '#' || line.charAt(start) == '!') {
+        continue;
+      }
+      Origin origin = new Origin(sourceName, i + 1, start + 1);
+      StringBuilder logical = new StringBuilder(line.length()).append(line, start, line.length());
+      String piece = line;
+      while (endsWithContinuation(piece)) {
+        logical.setLength(logical.length() - 1);
+        if (logical.length() == 0 || i + 1 == lines.length) {
+          break;
+        }
+        piece = lines[++i];
+        int blank = firstNonBlank(piece);
+        logical.append(piece, blank < 0 ? piece.length() : blank, piece.length());
+      }
+      if (logical.length() == 0) {
+        continue; // a lone backslash joins nothing: like Properties.load, read on as if a new line began
+      }
+      try {
+        int[] split = split(logical);
+        out.add(new Entry(unescape(logical, 0, split[0]), unescape(logical, split[1], logical.length()), origin));
+      } catch (IllegalArgumentException e) {
+        problems.add(new Problem("", origin, "malformed line: " + e.getMessage()));
+      }
+    }
+    return out;
+  }
+
   private static int firstNonBlank(String line) {
     for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c != ' ' && c != '\t' && c != '\f') {
+      if (!isBlank(line.charAt(i))) {
         return i;
       }
     }
     return -1;
+  }
+
+  /** Where the key ends and the value starts in a logical line: the first unescaped separator and its blanks. */
+  private static int[] split(CharSequence line) {
+    int n = line.length();
+    int keyEnd = 0;
+    boolean escaped = false;
+    while (keyEnd < n) {
+      char c = line.charAt(keyEnd);
+      if (!escaped && (c == '=' || c == ':' || isBlank(c))) {
+        break;
+      }
+      escaped = c == '\\' && !escaped;
+      keyEnd++;
+    }
+    int valueStart = keyEnd;
+    boolean separator = false;
+    while (valueStart < n) {
+      char c = line.charAt(valueStart);
+      if (!isBlank(c)) {
+        if (separator || (c != '=' && c != ':')) {
+          break;
+        }
+        separator = true;
+      }
+      valueStart++;
+    }
+    return new int[] {keyEnd, valueStart};
+  }
+
+  private static String unescape(CharSequence line, int from, int to) {
+    StringBuilder out = null;
+    for (int i = from; i < to; i++) {
+      char c = line.charAt(i);
+      if (c != '\\') {
+        if (out != null) {
+          out.append(c);
+        }
+        continue;
+      }
+      if (out == null) {
+        out = new StringBuilder(to - from).append(line, from, i);
+      }
+      char e = ++i < to ? line.charAt(i) : '\\';
+      switch (e) {
+        case 't' -> out.append('\t');
+        case 'n' -> out.append('\n');
+        case 'r' -> out.append('\r');
+        case 'f' -> out.append('\f');
+        case 'u' -> {
+          if (i + 4 >= to) {
+            throw new IllegalArgumentException("a \\u escape needs four hex digits");
+          }
+          int code = 0;
+          for (int k = 1; k <= 4; k++) {
+            int digit = Character.digit(line.charAt(i + k), 16);
+            if (digit < 0) {
+              throw new IllegalArgumentException("a \\u escape needs four hex digits");
+            }
+            code = code * 16 + digit;
+          }
+          out.append((char) code);
+          i += 4;
+        }
+        default -> out.append(e);
+      }
+    }
+    return out == null ? line.subSequence(from, to).toString() : out.toString();
+  }
+
+  private static boolean isBlank(char c) {
+    return c == ' ' || c == '\t' || c == '\f';
   }
 
   private static boolean endsWithContinuation(CharSequence s) {

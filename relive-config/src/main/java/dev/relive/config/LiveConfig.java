@@ -97,6 +97,12 @@ public final class LiveConfig<T> implements AutoCloseable {
    * configuration (a nested record, list or map, at any depth) is indexed by its path, so it costs nothing
    * when other parts change; any other selector is evaluated and compared with {@code equals} on every
    * applied version.
+   *
+   * <p>The path is found once, at registration, by where the selected part sits in the serving value. So a
+   * selector must be a chain of accessors ({@code AppConfig::db}, {@code c -> c.db().pool()}); one that picks
+   * between parts by another value ({@code c -> c.useReplica() ? c.replica() : c.primary()}) is indexed at
+   * the part it picked first and is not called when the deciding value changes. Register such a listener with
+   * {@link #onChange(ChangeListener)} and select inside it.
    */
   public <S> Registration onChange(Function<? super T, ? extends S> selector, BiConsumer<? super S, ? super S> listener) {
     Objects.requireNonNull(listener, "listener");
@@ -116,7 +122,10 @@ public final class LiveConfig<T> implements AutoCloseable {
     return pipeline.participants.add("", null, Objects.requireNonNull(participant));
   }
 
-  /** Adds a participant that prepares only for candidates whose selected part differs from the serving one. */
+  /**
+   * Adds a participant that prepares only for candidates whose selected part differs from the serving one.
+   * The selector is located like those of {@link #onChange(Function, BiConsumer)}: a chain of accessors.
+   */
   public Registration participate(Function<? super T, ?> selector, Participant<T> participant) {
     Function<Object, Object> select = castSelector(selector);
     return pipeline.participants.add(locate(select), select, Objects.requireNonNull(participant));

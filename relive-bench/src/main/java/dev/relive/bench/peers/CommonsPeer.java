@@ -25,10 +25,6 @@ final class CommonsPeer implements Peer {
     trigger.start();
   }
 
-  ReloadingFileBasedConfigurationBuilder<PropertiesConfiguration> builder() {
-    return builder;
-  }
-
   @Override
   public String read() {
     try {

@@ -1,22 +1,23 @@
 package dev.relive.bench.peers;
 
 import dev.relive.config.ConfigSources;
+import dev.relive.config.InMemorySource;
 import dev.relive.config.LiveConfig;
 import java.nio.file.Path;
+import java.util.Map;
 
-/** Relive: a record bound from the file, watched; the read is {@code get()} then field accesses. */
+/**
+ * Relive: a record bound from the watched file under an in-memory override layer (as Archaius is set up); the
+ * read is {@code get()} then field accesses; an update sets the override and runs {@code reload()}, the whole
+ * pipeline: read (the file's digest, its parsed tree reused), merge, hash, bind, diff, swap, record.
+ */
 final class RelivePeer implements Peer {
-  private final Path file;
+  private final InMemorySource overrides = ConfigSources.inMemory("overrides");
   private final LiveConfig<BenchConfig> config;
 
   RelivePeer(Path file) {
-    this.file = file;
-    this.config = LiveConfig.builder(BenchConfig.class).source(ConfigSources.file(file)).watchFiles(true)
-        .reloadOnSighup(false).build();
-  }
-
-  LiveConfig<BenchConfig> config() {
-    return config;
+    this.config = LiveConfig.builder(BenchConfig.class).source(ConfigSources.file(file)).source(overrides)
+        .watchFiles(true).reloadOnSighup(false).build();
   }
 
   @Override
@@ -25,8 +26,8 @@ final class RelivePeer implements Peer {
   }
 
   @Override
-  public void update(String greeting) throws Exception {
-    Peer.write(file, Peer.properties(greeting));
+  public void update(String greeting) {
+    overrides.set(Map.of("app.greeting", greeting));
     config.reload();
   }
 

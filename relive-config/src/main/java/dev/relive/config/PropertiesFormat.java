@@ -161,16 +161,9 @@ final class PropertiesFormat implements ConfigFormat {
         case 'r' -> out.append('\r');
         case 'f' -> out.append('\f');
         case 'u' -> {
-          if (i + 4 >= to) {
+          int code = i + 4 < to ? hex4(line, i + 1) : -1;
+          if (code < 0) {
             throw new IllegalArgumentException("a \\u escape needs four hex digits");
-          }
-          int code = 0;
-          for (int k = 1; k <= 4; k++) {
-            int digit = Character.digit(line.charAt(i + k), 16);
-            if (digit < 0) {
-              throw new IllegalArgumentException("a \\u escape needs four hex digits");
-            }
-            code = code * 16 + digit;
           }
           out.append((char) code);
           i += 4;
@@ -179,6 +172,23 @@ final class PropertiesFormat implements ConfigFormat {
       }
     }
     return out == null ? line.subSequence(from, to).toString() : out.toString();
+  }
+
+  /** The value of the four hex digits at {@code from}, or -1: ASCII digits only, as {@code Properties.load}. */
+  private static int hex4(CharSequence s, int from) {
+    int code = 0;
+    for (int i = from; i < from + 4; i++) {
+      char c = s.charAt(i);
+      int digit = c >= '0' && c <= '9' ? c - '0'
+          : c >= 'a' && c <= 'f' ? c - 'a' + 10
+          : c >= 'A' && c <= 'F' ? c - 'A' + 10
+          : -1;
+      if (digit < 0) {
+        return -1;
+      }
+      code = code * 16 + digit;
+    }
+    return code;
   }
 
   private static boolean isBlank(char c) {

@@ -52,7 +52,7 @@ class PropertiesFormatTest {
   @Provide
   Arbitrary<String> documents() {
     Arbitrary<String> pieces = Arbitraries.of("a", "b", ".", "=", ":", " ", "\t", "\f", "\\", "\\\\", "\\u0041",
-        "\\u00e9", "\\u00", "\\uzz12", "\\n", "\\t", "\\ ", "\\=", "\\:", "#", "!", "\n", "\r\n", "\r", "é", "x=y\n",
+        "\\u00e9", "\\u00", "\\uzz12", "\\u\uFF10\uFF1041", "\\u00aF", "\\n", "\\t", "\\ ", "\\=", "\\:", "#", "!", "\n", "\r\n", "\r", "é", "x=y\n",
         "\\\n", "\\\r\n", "  ");
     return pieces.list().ofMaxSize(40).map(l -> String.join("", l));
   }
@@ -82,6 +82,10 @@ class PropertiesFormatTest {
   @Test
   void aBadUnicodeEscape_isAProblemOnItsLine() {
     byte[] doc = "a=1\nb=\\u12x4\n".getBytes(StandardCharsets.UTF_8);
+    // Fullwidth digits are digits to Character.digit, not to Properties.load.
+    List<Problem> fullwidth = new ArrayList<>();
+    assertThat(PropertiesFormat.entries("c=\\u\uFF10\uFF1041", "p.properties", fullwidth)).isEmpty();
+    assertThat(fullwidth).singleElement().satisfies(p -> assertThat(p.message()).contains("four hex digits"));
     assertThatThrownBy(() -> new PropertiesFormat().parse(doc, "p.properties", ParseLimits.DEFAULTS))
         .isInstanceOfSatisfying(ConfigException.Parse.class, e -> assertThat(e.problems()).singleElement()
             .satisfies(p -> {

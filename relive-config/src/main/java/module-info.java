@@ -8,6 +8,8 @@ module dev.relive.config {
   requires org.tomlj;
   requires org.slf4j;
   requires static jakarta.validation;
+  // sun.misc.Signal, for SIGHUP reloads (used by reflection; without this it is not resolved on the module path)
+  requires jdk.unsupported;
 
   uses dev.relive.config.spi.ConfigFormat;
 }

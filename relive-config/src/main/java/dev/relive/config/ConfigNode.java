@@ -1,5 +1,7 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.format.Formats;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;

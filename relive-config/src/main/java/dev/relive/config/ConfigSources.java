@@ -1,5 +1,9 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.ClasspathSource;
+import dev.relive.config.internal.FileSource;
+import dev.relive.config.internal.PrefixedSource;
+
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.SourceData;
 import java.nio.file.Path;

@@ -1,5 +1,8 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.format.TreeJson;
+
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
 import dev.relive.config.ConfigNode.ScalarNode;

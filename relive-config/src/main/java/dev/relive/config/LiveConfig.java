@@ -1,5 +1,16 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.Dispatch;
+import dev.relive.config.internal.LastGoodCache;
+import dev.relive.config.internal.Layers;
+import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.Threads;
+import dev.relive.config.internal.bind.BeanValidation;
+import dev.relive.config.internal.bind.Binder;
+import dev.relive.config.internal.format.Formats;
+import dev.relive.config.internal.watch.FileWatcher;
+import dev.relive.config.internal.watch.Signals;
+
 import dev.relive.config.spi.ConfigFormat;
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.ParseLimits;
@@ -42,10 +53,12 @@ import java.util.function.LongSupplier;
 public final class LiveConfig<T> implements AutoCloseable {
   private final ReloadPipeline<T> pipeline;
   private final List<FileWatcher.Handle> watches;
+  private final Registration sighup;
 
-  private LiveConfig(ReloadPipeline<T> pipeline, List<FileWatcher.Handle> watches) {
+  private LiveConfig(ReloadPipeline<T> pipeline, List<FileWatcher.Handle> watches, Registration sighup) {
     this.pipeline = pipeline;
     this.watches = watches;
+    this.sighup = sighup;
   }
 
   /** Starts building a live configuration bound to a record type (or {@link ConfigTree} for untyped use). */
@@ -205,7 +218,7 @@ public final class LiveConfig<T> implements AutoCloseable {
   public void close() {
     pipeline.closed = true;
     watches.forEach(Registration::close);
-    Signals.unregister(pipeline);
+    sighup.close();
   }
 
   private ReloadEvent await(CompletableFuture<ReloadEvent> future) {
@@ -449,10 +462,8 @@ public final class LiveConfig<T> implements AutoCloseable {
           }
         }
       }
-      if (reloadOnSighup) {
-        Signals.register(pipeline);
-      }
-      return new LiveConfig<>(pipeline, watches);
+      Registration sighup = reloadOnSighup ? Signals.onSighup(() -> pipeline.requestReload("SIGHUP")) : () -> { };
+      return new LiveConfig<>(pipeline, watches, sighup);
     }
   }
 }

@@ -1,5 +1,13 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.Dispatch;
+import dev.relive.config.internal.LastGoodCache;
+import dev.relive.config.internal.Layers;
+import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.SerialRunner;
+import dev.relive.config.internal.bind.BeanValidation;
+import dev.relive.config.internal.bind.Binder;
+
 import dev.relive.config.ReloadEvent.Stage;
 import dev.relive.config.spi.ParseLimits;
 import java.io.IOException;

@@ -1,5 +1,8 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.Dispatch;
+import dev.relive.config.internal.format.Formats;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

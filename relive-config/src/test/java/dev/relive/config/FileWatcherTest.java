@@ -1,5 +1,9 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.watch.FileWatcher;
+import dev.relive.config.internal.watch.MountPoints;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,5 +1,10 @@
 package dev.relive.config;
 
+import dev.relive.config.internal.format.JsonFormat;
+import dev.relive.config.internal.format.PropertiesFormat;
+import dev.relive.config.internal.format.TomlFormat;
+import dev.relive.config.internal.format.YamlFormat;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.relive.config.spi.ConfigFormat;

@@ -1,4 +1,4 @@
-package dev.relive.config;
+package dev.relive.config.internal;
 
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.SourceData;
@@ -10,13 +10,13 @@ import java.util.function.Supplier;
  * Environment variables or system properties under a prefix, read afresh on every reload. The engine
  * resolves each name, after the prefix, against the configuration type.
  */
-final class PrefixedSource implements ConfigSource {
+public final class PrefixedSource implements ConfigSource {
   private final String name;
   private final String prefix;
   private final Supplier<Map<String, String>> entries;
   private final SourceData.Entries.Style style;
 
-  PrefixedSource(String name, String prefix, Supplier<Map<String, String>> entries, SourceData.Entries.Style style) {
+  public PrefixedSource(String name, String prefix, Supplier<Map<String, String>> entries, SourceData.Entries.Style style) {
     this.name = name;
     this.prefix = prefix;
     this.entries = entries;

@@ -1,4 +1,4 @@
-package dev.relive.config;
+package dev.relive.config.internal;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,14 +8,14 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** SHA-256 stamps of the content a source actually read. */
-final class Digests {
+public final class Digests {
   private Digests() {}
 
-  static String of(byte[] bytes) {
+  public static String of(byte[] bytes) {
     return HexFormat.of().formatHex(sha256().digest(bytes));
   }
 
-  static String of(Map<String, String> entries) {
+  public static String of(Map<String, String> entries) {
     MessageDigest digest = sha256();
     new TreeMap<>(entries).forEach((k, v) -> {
       digest.update(k.getBytes(StandardCharsets.UTF_8));

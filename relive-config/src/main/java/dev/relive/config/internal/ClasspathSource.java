@@ -1,4 +1,8 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
 
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.SourceData;
@@ -8,12 +12,12 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** A resource on the class path, typically the defaults shipped inside the application's jar. */
-final class ClasspathSource implements ConfigSource {
+public final class ClasspathSource implements ConfigSource {
   private final String resource;
   private final ClassLoader loader;
   private final boolean optional;
 
-  ClasspathSource(String resource, ClassLoader loader, boolean optional) {
+  public ClasspathSource(String resource, ClassLoader loader, boolean optional) {
     this.resource = resource.startsWith("/") ? resource.substring(1) : resource;
     this.loader = loader;
     this.optional = optional;

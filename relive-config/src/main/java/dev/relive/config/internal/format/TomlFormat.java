@@ -1,4 +1,10 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -22,7 +28,7 @@ import org.tomlj.TomlTable;
  * TOML 1.0 through tomlj, which keeps the input position of every key and array element. Dates and times
  * become strings in their ISO form; binding converts them where the record asks for a temporal type.
  */
-final class TomlFormat implements ConfigFormat {
+public final class TomlFormat implements ConfigFormat {
 
   @Override
   public String name() {
@@ -65,12 +71,12 @@ final class TomlFormat implements ConfigFormat {
     private final ParseLimits limits;
     private long nodes;
 
-    Converter(String source, ParseLimits limits) {
+    public Converter(String source, ParseLimits limits) {
       this.source = source;
       this.limits = limits;
     }
 
-    ConfigNode convert(Object value, String path, Origin origin, int depth) {
+    public ConfigNode convert(Object value, String path, Origin origin, int depth) {
       if (++nodes > limits.maxNodes()) {
         throw new ConfigException.Parse(new Problem(path, origin, "document has more than " + limits.maxNodes() + " nodes"));
       }

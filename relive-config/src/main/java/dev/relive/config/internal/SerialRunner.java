@@ -1,20 +1,20 @@
-package dev.relive.config;
+package dev.relive.config.internal;
 
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 
 /** Runs tasks one at a time, in submission order, on a shared executor. */
-final class SerialRunner {
+public final class SerialRunner {
   private final Executor executor;
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
   private boolean active;
   private volatile Thread running;
 
-  SerialRunner(Executor executor) {
+  public SerialRunner(Executor executor) {
     this.executor = executor;
   }
 
-  void submit(Runnable task) {
+  public void submit(Runnable task) {
     synchronized (tasks) {
       tasks.add(task);
       if (active) {
@@ -26,7 +26,7 @@ final class SerialRunner {
   }
 
   /** True when called from inside a task of this runner. */
-  boolean isRunnerThread() {
+  public boolean isRunnerThread() {
     return running == Thread.currentThread();
   }
 

@@ -1,4 +1,6 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.LiveConfig;
 
 import dev.relive.config.spi.ConfigFormat;
 import java.util.LinkedHashMap;
@@ -9,12 +11,12 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 
 /** The formats known to a {@link LiveConfig}: the built-in four plus any found with {@link ServiceLoader}. */
-final class Formats {
+public final class Formats {
   private final Map<String, ConfigFormat> byNameOrExtension = new LinkedHashMap<>();
 
   private Formats() {}
 
-  static Formats discover(List<ConfigFormat> extra) {
+  public static Formats discover(List<ConfigFormat> extra) {
     Formats formats = new Formats();
     for (ConfigFormat f : List.of(new YamlFormat(), new JsonFormat(), new TomlFormat(), new PropertiesFormat())) {
       formats.add(f);
@@ -31,11 +33,11 @@ final class Formats {
     format.extensions().forEach(e -> byNameOrExtension.put(e.toLowerCase(Locale.ROOT), format));
   }
 
-  Optional<ConfigFormat> find(String nameOrExtension) {
+  public Optional<ConfigFormat> find(String nameOrExtension) {
     return Optional.ofNullable(byNameOrExtension.get(nameOrExtension.toLowerCase(Locale.ROOT)));
   }
 
-  String known() {
+  public String known() {
     return String.join(", ", byNameOrExtension.keySet());
   }
 }

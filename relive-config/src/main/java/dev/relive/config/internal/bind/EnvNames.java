@@ -1,4 +1,9 @@
-package dev.relive.config;
+package dev.relive.config.internal.bind;
+
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigSources;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -16,14 +21,14 @@ import java.util.Set;
  * Resolves an environment-style name ({@code DB_MAX_POOL_SIZE}) to a key path by walking the configuration
  * type; the rule is documented on {@link ConfigSources}.
  */
-final class EnvNames {
+public final class EnvNames {
   private EnvNames() {}
 
   /** A resolved name: path segments, or the reason it could not be resolved. */
-  record Resolution(List<Object> segments, String error) {}
+  public record Resolution(List<Object> segments, String error) {}
 
   /** Splits a key into upper-case words at separators and lower-to-upper case changes. */
-  static List<String> words(String key) {
+  public static List<String> words(String key) {
     List<String> out = new ArrayList<>();
     StringBuilder word = new StringBuilder();
     for (int i = 0; i < key.length(); i++) {
@@ -48,7 +53,7 @@ final class EnvNames {
     }
   }
 
-  static Resolution resolve(String name, Type type, ObjectNode lower) {
+  public static Resolution resolve(String name, Type type, ObjectNode lower) {
     List<String> tokens = new ArrayList<>();
     for (String t : name.split("_", -1)) {
       if (!t.isEmpty()) {
@@ -73,7 +78,7 @@ final class EnvNames {
     return new Resolution(matches.get(0), null);
   }
 
-  static String render(List<Object> segments) {
+  public static String render(List<Object> segments) {
     String p = "";
     for (Object s : segments) {
       p = s instanceof Integer i ? Paths.index(p, i) : Paths.child(p, (String) s);
@@ -148,7 +153,7 @@ final class EnvNames {
   }
 
   /** The declared type one segment below {@code type}, or null when it cannot be known. */
-  static Type childType(Type type, Object segment) {
+  public static Type childType(Type type, Object segment) {
     Class<?> raw = Binder.raw(type);
     if (raw == Optional.class) {
       return childType(Binder.typeArg(type, 0, ""), segment);

@@ -1,4 +1,14 @@
-package dev.relive.config;
+package dev.relive.config.internal.bind;
+
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.Default;
+import dev.relive.config.Key;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.Secret;
+import dev.relive.config.UnknownKeys;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -46,7 +56,7 @@ import java.util.regex.Pattern;
  * <p>Implementation notes: one plan per record class is cached in a {@link ClassValue}. Messages never
  * include the value at a secret path.
  */
-final class Binder {
+public final class Binder {
   private static final Object NO_VALUE = new Object();
   private static final Pattern DURATION = Pattern.compile("(-?\\d+)\\s*(ns|us|ms|s|m|h|d)");
   private static final ClassValue<RecordPlan> PLANS = new ClassValue<>() {
@@ -58,14 +68,14 @@ final class Binder {
 
   private final UnknownKeys unknownKeys;
 
-  Binder(UnknownKeys unknownKeys) {
+  public Binder(UnknownKeys unknownKeys) {
     this.unknownKeys = unknownKeys;
   }
 
   /** The outcome of binding one candidate. */
-  record Result<T>(T value, List<Problem> problems, List<Problem> warnings, Set<String> secretPaths) {}
+  public record Result<T>(T value, List<Problem> problems, List<Problem> warnings, Set<String> secretPaths) {}
 
-  <T> Result<T> bind(ObjectNode root, Class<T> type) {
+  public <T> Result<T> bind(ObjectNode root, Class<T> type) {
     Run run = new Run();
     Object value;
     if (type == ConfigTree.class) {
@@ -81,7 +91,7 @@ final class Binder {
    *
    * @throws IllegalArgumentException naming the first unsupported component
    */
-  static void checkSupported(Type type, String path) {
+  public static void checkSupported(Type type, String path) {
     Class<?> raw = raw(type);
     if (raw == ConfigTree.class || raw == ConfigNode.class || isScalar(raw)) {
       return;
@@ -108,19 +118,19 @@ final class Binder {
         + type.getTypeName() + " (use a record, a collection, Optional or a value type)");
   }
 
-  static boolean isScalar(Class<?> raw) {
+  public static boolean isScalar(Class<?> raw) {
     return raw.isPrimitive() || raw == String.class || Number.class.isAssignableFrom(raw) || raw == Boolean.class
         || raw == Character.class || raw.isEnum() || raw == Duration.class || raw == URI.class || raw == Path.class
         || raw == Instant.class || raw == LocalDate.class || raw == LocalTime.class || raw == LocalDateTime.class
         || raw == OffsetDateTime.class;
   }
 
-  static String keyOf(RecordComponent c) {
+  public static String keyOf(RecordComponent c) {
     Key key = c.getAnnotation(Key.class);
     return key != null ? key.value() : c.getName();
   }
 
-  static Class<?> raw(Type type) {
+  public static Class<?> raw(Type type) {
     if (type instanceof Class<?> c) {
       return c;
     }
@@ -133,7 +143,7 @@ final class Binder {
     throw new IllegalArgumentException("unsupported type " + type.getTypeName());
   }
 
-  static Type typeArg(Type type, int index, String path) {
+  public static Type typeArg(Type type, int index, String path) {
     if (type instanceof ParameterizedType p) {
       Type arg = p.getActualTypeArguments()[index];
       return arg instanceof WildcardType w ? w.getUpperBounds()[0] : arg;
@@ -141,18 +151,18 @@ final class Binder {
     throw new IllegalArgumentException(path + ": raw " + type.getTypeName() + " needs a type argument");
   }
 
-  static RecordPlan plan(Class<?> type) {
+  public static RecordPlan plan(Class<?> type) {
     return PLANS.get(type);
   }
 
   /** A record's components, keys and canonical constructor. */
-  static final class RecordPlan {
-    final RecordComponent[] components;
-    final String[] keys;
-    final Map<String, Integer> byKey = new LinkedHashMap<>();
-    final Constructor<?> constructor;
+  public static final class RecordPlan {
+    public final RecordComponent[] components;
+    public final String[] keys;
+    public final Map<String, Integer> byKey = new LinkedHashMap<>();
+    public final Constructor<?> constructor;
 
-    RecordPlan(Class<?> type) {
+    public RecordPlan(Class<?> type) {
       components = type.getRecordComponents();
       keys = new String[components.length];
       Class<?>[] types = new Class<?>[components.length];
@@ -173,11 +183,11 @@ final class Binder {
 
   /** One binding pass: collects problems, warnings and secret paths. */
   private final class Run {
-    final List<Problem> problems = new ArrayList<>();
-    final List<Problem> warnings = new ArrayList<>();
-    final Set<String> secretPaths = new HashSet<>();
+    public final List<Problem> problems = new ArrayList<>();
+    public final List<Problem> warnings = new ArrayList<>();
+    public final Set<String> secretPaths = new HashSet<>();
 
-    Object bind(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element, boolean secret) {
+    public Object bind(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element, boolean secret) {
       Class<?> raw = raw(type);
       if (element != null && element.isAnnotationPresent(Secret.class)) {
         secret = true;

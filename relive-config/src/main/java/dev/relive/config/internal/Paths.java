@@ -1,4 +1,6 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.Key;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,15 +9,15 @@ import java.util.List;
  * Key paths as text: keys joined by {@code .}, list indexes as {@code [n]}; a key that contains {@code .},
  * brackets, quotes or spaces, or is empty, is written in double quotes ({@code limits."a.b"}).
  */
-final class Paths {
+public final class Paths {
   private Paths() {}
 
-  static String child(String parent, String key) {
+  public static String child(String parent, String key) {
     String k = needsQuotes(key) ? '"' + key.replace("\"", "\\\"") + '"' : key;
     return parent.isEmpty() ? k : parent + "." + k;
   }
 
-  static String index(String parent, int index) {
+  public static String index(String parent, int index) {
     return parent + "[" + index + "]";
   }
 
@@ -37,7 +39,7 @@ final class Paths {
    *
    * @throws IllegalArgumentException if the path is malformed
    */
-  static List<Object> parse(String path) {
+  public static List<Object> parse(String path) {
     List<Object> out = new ArrayList<>();
     int i = 0;
     int n = path.length();
@@ -93,7 +95,7 @@ final class Paths {
   }
 
   /** The path itself and every ancestor up to and including the root (""), nearest first. */
-  static List<String> selfAndAncestors(String path) {
+  public static List<String> selfAndAncestors(String path) {
     List<Object> segments = parse(path);
     List<String> out = new ArrayList<>(segments.size() + 1);
     String p = "";

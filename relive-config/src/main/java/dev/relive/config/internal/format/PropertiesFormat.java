@@ -1,4 +1,9 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ObjectNode;
 import dev.relive.config.ConfigNode.ScalarNode;
@@ -20,7 +25,7 @@ import java.util.Set;
  * {@code Properties.load} on generated documents. Loading each line through {@code Properties} instead
  * allocated a 16 KiB buffer per line.
  */
-final class PropertiesFormat implements ConfigFormat {
+public final class PropertiesFormat implements ConfigFormat {
 
   @Override
   public String name() {
@@ -33,7 +38,7 @@ final class PropertiesFormat implements ConfigFormat {
   }
 
   /** One decoded entry: its key and value, and where its logical line starts. */
-  record Entry(String key, String value, Origin origin) {}
+  public record Entry(String key, String value, Origin origin) {}
 
   @Override
   public ObjectNode parse(byte[] bytes, String sourceName, ParseLimits limits) {
@@ -70,7 +75,7 @@ final class PropertiesFormat implements ConfigFormat {
   }
 
   /** Every entry of a properties text in order, duplicates kept; malformed lines become problems. */
-  static List<Entry> entries(String text, String sourceName, List<Problem> problems) {
+  public static List<Entry> entries(String text, String sourceName, List<Problem> problems) {
     String[] lines = text.lines().toArray(String[]::new);
     List<Entry> out = new ArrayList<>();
     for (int i = 0; i < lines.length; i++) {

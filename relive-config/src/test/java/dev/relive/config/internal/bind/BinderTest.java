@@ -1,4 +1,11 @@
-package dev.relive.config;
+package dev.relive.config.internal.bind;
+
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.Default;
+import dev.relive.config.UnknownKeys;
+import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.format.YamlFormat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

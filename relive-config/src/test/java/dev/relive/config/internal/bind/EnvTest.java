@@ -1,4 +1,10 @@
-package dev.relive.config;
+package dev.relive.config.internal.bind;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigSources;
+import dev.relive.config.InMemorySource;
+import dev.relive.config.Key;
+import dev.relive.config.LiveConfig;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

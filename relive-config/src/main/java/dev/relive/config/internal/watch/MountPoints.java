@@ -1,4 +1,4 @@
-package dev.relive.config;
+package dev.relive.config.internal.watch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,11 +12,11 @@ import java.util.Set;
  * {@code subPath}): such a file stays pinned to the inode it had when mounted, so updates made on the host
  * by writing a new file and renaming it over the old one never arrive.
  */
-final class MountPoints {
+public final class MountPoints {
   private MountPoints() {}
 
   /** True if {@code file} (a real path) is a mount point according to the mountinfo text, or sits on another device than its directory. */
-  static boolean isMountPoint(Path file, List<String> mountinfo) {
+  public static boolean isMountPoint(Path file, List<String> mountinfo) {
     if (parse(mountinfo).contains(file.toString())) {
       return true;
     }
@@ -29,7 +29,7 @@ final class MountPoints {
     }
   }
 
-  static List<String> readMountinfo() {
+  public static List<String> readMountinfo() {
     try {
       return Files.readAllLines(Path.of("/proc/self/mountinfo"));
     } catch (IOException | SecurityException e) {
@@ -38,7 +38,7 @@ final class MountPoints {
   }
 
   /** The mount points listed in /proc/self/mountinfo text (field 5, with octal escapes undone). */
-  static Set<String> parse(List<String> mountinfo) {
+  public static Set<String> parse(List<String> mountinfo) {
     Set<String> out = new HashSet<>();
     for (String line : mountinfo) {
       String[] fields = line.split(" ");

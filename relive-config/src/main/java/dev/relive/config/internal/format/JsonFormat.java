@@ -1,4 +1,10 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -21,7 +27,7 @@ import java.util.Map;
 import java.util.Set;
 
 /** Strict JSON (RFC 8259) through Jackson's streaming parser, keeping each value's line and column. */
-final class JsonFormat implements ConfigFormat {
+public final class JsonFormat implements ConfigFormat {
 
   @Override
   public String name() {
@@ -77,19 +83,19 @@ final class JsonFormat implements ConfigFormat {
     private final ParseLimits limits;
     private long nodes;
 
-    Reader(String source, ParseLimits limits) {
+    public Reader(String source, ParseLimits limits) {
       this.source = source;
       this.limits = limits;
     }
 
-    Origin origin(JsonLocation location) {
+    public Origin origin(JsonLocation location) {
       if (location == null || location.getLineNr() < 1) {
         return Origin.of(source);
       }
       return new Origin(source, location.getLineNr(), Math.max(location.getColumnNr(), 0));
     }
 
-    ConfigNode value(JsonParser p, String path) throws IOException {
+    public ConfigNode value(JsonParser p, String path) throws IOException {
       Origin origin = origin(p.currentTokenLocation());
       if (++nodes > limits.maxNodes()) {
         throw new ConfigException.Parse(new Problem(path, origin, "document has more than " + limits.maxNodes() + " nodes"));

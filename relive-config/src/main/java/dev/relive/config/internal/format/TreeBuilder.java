@@ -1,4 +1,9 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigNode;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -12,16 +17,16 @@ import java.util.TreeMap;
  * Builds a tree from flat path/value pairs (properties files, system properties, environment, in-memory
  * maps). Reports duplicates, a key used both as a value and as an object, and list indexes with gaps.
  */
-final class TreeBuilder {
+public final class TreeBuilder {
   private final Branch root;
   private final List<Problem> problems = new ArrayList<>();
 
-  TreeBuilder(Origin rootOrigin) {
+  public TreeBuilder(Origin rootOrigin) {
     this.root = new Branch(rootOrigin);
   }
 
   /** Adds a value at a path given as segments ({@link String} keys, {@link Integer} indexes). */
-  void put(List<Object> segments, ConfigNode value, String path) {
+  public void put(List<Object> segments, ConfigNode value, String path) {
     if (segments.isEmpty()) {
       problems.add(new Problem(path, value.origin(), "empty key"));
       return;
@@ -61,25 +66,25 @@ final class TreeBuilder {
     return p;
   }
 
-  List<Problem> problems() {
+  public List<Problem> problems() {
     return problems;
   }
 
   /** The tree; call only when {@link #problems()} is empty after the last put. */
-  ObjectNode build() {
+  public ObjectNode build() {
     ConfigNode node = root.build("", problems);
     return (ObjectNode) node;
   }
 
   private static final class Branch {
-    final Origin origin;
-    final Map<Object, Object> children = new LinkedHashMap<>();
+    public final Origin origin;
+    public final Map<Object, Object> children = new LinkedHashMap<>();
 
-    Branch(Origin origin) {
+    public Branch(Origin origin) {
       this.origin = origin;
     }
 
-    ConfigNode build(String path, List<Problem> problems) {
+    public ConfigNode build(String path, List<Problem> problems) {
       boolean indexes = !children.isEmpty() && children.keySet().stream().allMatch(k -> k instanceof Integer);
       boolean keys = children.keySet().stream().allMatch(k -> k instanceof String);
       if (indexes && !path.isEmpty()) {

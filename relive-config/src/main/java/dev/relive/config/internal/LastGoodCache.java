@@ -1,4 +1,11 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.format.JsonFormat;
+import dev.relive.config.internal.format.TreeJson;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -24,19 +31,19 @@ import java.util.Optional;
  * then renamed over the cache, so a crash leaves either the old file or the new one, never a torn one. The
  * file holds secrets in clear and is created readable by its owner only where the filesystem allows.
  */
-final class LastGoodCache {
+public final class LastGoodCache {
   private static final String FORMAT = "relive-last-good/1";
   private final Path file;
 
-  LastGoodCache(Path file) {
+  public LastGoodCache(Path file) {
     this.file = file;
   }
 
-  Path file() {
+  public Path file() {
     return file;
   }
 
-  void write(long version, ConfigTree tree) throws IOException {
+  public void write(long version, ConfigTree tree) throws IOException {
     Path dir = file.toAbsolutePath().getParent();
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
@@ -74,7 +81,7 @@ final class LastGoodCache {
    *
    * @throws ConfigException.Parse if the file exists but is not a valid cache
    */
-  Optional<ConfigTree> read(ParseLimits limits) throws IOException {
+  public Optional<ConfigTree> read(ParseLimits limits) throws IOException {
     byte[] bytes;
     try {
       bytes = Files.readAllBytes(file);

@@ -1,4 +1,6 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigNode;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -11,12 +13,12 @@ import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 
 /** Writes trees as JSON, keeping scalar types: integers and decimals as numbers, booleans, nulls. */
-final class TreeJson {
+public final class TreeJson {
   private static final JsonFactory FACTORY = new JsonFactory();
 
   private TreeJson() {}
 
-  static String write(ConfigNode node, boolean pretty) {
+  public static String write(ConfigNode node, boolean pretty) {
     StringWriter out = new StringWriter();
     try (JsonGenerator g = FACTORY.createGenerator(out)) {
       if (pretty) {
@@ -29,7 +31,7 @@ final class TreeJson {
     return out.toString();
   }
 
-  static void write(ConfigNode node, JsonGenerator g) throws IOException {
+  public static void write(ConfigNode node, JsonGenerator g) throws IOException {
     if (node instanceof ObjectNode o) {
       g.writeStartObject();
       for (var e : o.fields().entrySet()) {

@@ -1,4 +1,10 @@
-package dev.relive.config;
+package dev.relive.config.internal.watch;
+
+import dev.relive.config.Registration;
+import dev.relive.config.WatchMode;
+import dev.relive.config.WatchedFile;
+import dev.relive.config.internal.Digests;
+import dev.relive.config.internal.Threads;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -56,16 +62,16 @@ import org.slf4j.LoggerFactory;
  * If the watch service fails, the watcher reports it, builds a new one with backoff, re-registers and
  * rescans.
  */
-final class FileWatcher {
+public final class FileWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
   private static final int MAX_LINK_HOPS = 40;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
   private static volatile FileWatcher shared;
 
   /** Options for one watched file. */
-  record Options(WatchMode mode, Duration quietPeriod, Duration pollInterval, Duration safetyInterval) {}
+  public record Options(WatchMode mode, Duration quietPeriod, Duration pollInterval, Duration safetyInterval) {}
 
-  record Anchor(Path dir, String name) {}
+  public record Anchor(Path dir, String name) {}
 
   private final Supplier<WatchService> services;
   private final Clock clock;
@@ -74,12 +80,12 @@ final class FileWatcher {
   private final Set<Handle> handles = new LinkedHashSet<>();
   private WatchService service;
 
-  FileWatcher(Supplier<WatchService> services, Clock clock) {
+  public FileWatcher(Supplier<WatchService> services, Clock clock) {
     this(services, clock, true);
   }
 
   /** With {@code run} false no thread takes events: tests drive {@link #handle} themselves. */
-  FileWatcher(Supplier<WatchService> services, Clock clock, boolean run) {
+  public FileWatcher(Supplier<WatchService> services, Clock clock, boolean run) {
     this.services = services;
     this.clock = clock;
     this.service = services.get();
@@ -89,13 +95,13 @@ final class FileWatcher {
   }
 
   /** The current watch service (tests simulate its failure). */
-  WatchService service() {
+  public WatchService service() {
     synchronized (lock) {
       return service;
     }
   }
 
-  static FileWatcher shared() {
+  public static FileWatcher shared() {
     FileWatcher w = shared;
     if (w == null) {
       synchronized (FileWatcher.class) {
@@ -118,7 +124,7 @@ final class FileWatcher {
   }
 
   /** Starts watching {@code file}; {@code onChange} runs after each settled change and at every safety interval. */
-  Handle watch(Path file, Options options, Runnable onChange) {
+  public Handle watch(Path file, Options options, Runnable onChange) {
     Handle handle = new Handle(file, options, onChange);
     synchronized (lock) {
       handles.add(handle);
@@ -152,7 +158,7 @@ final class FileWatcher {
   }
 
   /** Filesystem types whose changes made elsewhere (another host, the VM's host) raise no local events. */
-  static boolean isPolledStore(String type) {
+  public static boolean isPolledStore(String type) {
     return type.startsWith("fuse") || type.startsWith("nfs") || Set.of("cifs", "smb", "smb2", "smb3", "smbfs", "9p",
         "virtiofs", "vboxsf", "vmhgfs", "prl_fs", "drvfs", "davfs", "ceph", "glusterfs", "afs", "gcsfuse").contains(type);
   }
@@ -226,7 +232,7 @@ final class FileWatcher {
   }
 
   /** Acts on the events a key delivered; {@code valid} is false once its directory is gone. */
-  void handle(WatchKey key, List<WatchEvent<?>> events, boolean valid) {
+  public void handle(WatchKey key, List<WatchEvent<?>> events, boolean valid) {
     Path dir = (Path) key.watchable();
     Set<Handle> touched = new LinkedHashSet<>();
     synchronized (lock) {
@@ -277,13 +283,13 @@ final class FileWatcher {
   }
 
   /** One watched file: its anchors, its debounce, its poller and its status. */
-  final class Handle implements Registration {
-    final Path path;
-    final Options options;
-    final Runnable onChange;
-    volatile WatchMode mode;
-    volatile Instant lastChange;
-    volatile String warning;
+  public final class Handle implements Registration {
+    public final Path path;
+    public final Options options;
+    public final Runnable onChange;
+    public volatile WatchMode mode;
+    public volatile Instant lastChange;
+    public volatile String warning;
     private Set<Anchor> anchors = Set.of();
     private ScheduledFuture<?> pending;
     private ScheduledFuture<?> poller;
@@ -291,22 +297,22 @@ final class FileWatcher {
     private String seenSignature;
     private volatile boolean closed;
 
-    Handle(Path path, Options options, Runnable onChange) {
+    public Handle(Path path, Options options, Runnable onChange) {
       this.path = path;
       this.options = options;
       this.onChange = onChange;
     }
 
-    WatchedFile status() {
+    public WatchedFile status() {
       return new WatchedFile(path, mode, Optional.ofNullable(lastChange), Optional.ofNullable(warning));
     }
 
-    boolean concerns(Path dir, String name) {
+    public boolean concerns(Path dir, String name) {
       return mode == WatchMode.EVENTS && (anchors.contains(new Anchor(dir, name))
           || (name.startsWith("..") && anchoredIn(dir)));
     }
 
-    boolean anchoredIn(Path dir) {
+    public boolean anchoredIn(Path dir) {
       for (Anchor a : anchors) {
         if (a.dir().equals(dir)) {
           return true;
@@ -319,7 +325,7 @@ final class FileWatcher {
      * Recomputes the anchors and registers their directories, again until they are stable: a directory
      * created between computing the anchors and registering its parent is then seen. Call with the lock held.
      */
-    void resolve() {
+    public void resolve() {
       if (closed) {
         return;
       }
@@ -352,7 +358,7 @@ final class FileWatcher {
     }
 
     /** A change concerning this file was seen: record it and (re)start the quiet period. */
-    void changed() {
+    public void changed() {
       lastChange = clock.instant();
       debounce();
     }
@@ -395,7 +401,7 @@ final class FileWatcher {
       }
     }
 
-    void startPolling() {
+    public void startPolling() {
       synchronized (this) {
         if (poller != null || closed) {
           return;
@@ -453,7 +459,7 @@ final class FileWatcher {
       }
     }
 
-    void checkMountPoint() {
+    public void checkMountPoint() {
       try {
         Path real = path.toRealPath();
         if (MountPoints.isMountPoint(real, MountPoints.readMountinfo())) {
@@ -487,7 +493,7 @@ final class FileWatcher {
    * The anchors of a file: each hop of its symlink chain as (real directory, name); a missing directory is
    * anchored at its nearest existing ancestor by the next path element.
    */
-  static Set<Anchor> anchorsOf(Path file) {
+  public static Set<Anchor> anchorsOf(Path file) {
     Set<Anchor> out = new LinkedHashSet<>();
     Path p = file.toAbsolutePath().normalize();
     for (int hop = 0; hop < MAX_LINK_HOPS && p.getParent() != null; hop++) {

@@ -1,4 +1,10 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -40,7 +46,7 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  * multiple documents are refused with their marks, and {@code <<} merge keys are applied (explicit keys win,
  * earlier merge sources win over later ones).
  */
-final class YamlFormat implements ConfigFormat {
+public final class YamlFormat implements ConfigFormat {
   private static final ScalarResolver RESOLVER = new CoreSchema().getScalarResolver();
 
   @Override
@@ -89,12 +95,12 @@ final class YamlFormat implements ConfigFormat {
     private int documents;
     private ObjectNode root;
 
-    Builder(String source, ParseLimits limits) {
+    public Builder(String source, ParseLimits limits) {
       this.source = source;
       this.limits = limits;
     }
 
-    Origin origin(Optional<Mark> mark) {
+    public Origin origin(Optional<Mark> mark) {
       return mark.map(m -> new Origin(source, m.getLine() + 1, m.getColumn() + 1)).orElse(Origin.of(source));
     }
 
@@ -102,11 +108,11 @@ final class YamlFormat implements ConfigFormat {
       return new ConfigException.Parse(new Problem(path, origin(event.getStartMark()), message));
     }
 
-    ObjectNode result() {
+    public ObjectNode result() {
       return root != null ? root : ObjectNode.empty(new Origin(source, 1, 1));
     }
 
-    void accept(Event event) {
+    public void accept(Event event) {
       switch (event.getEventId()) {
         case DocumentStart -> {
           if (++documents > 1) {
@@ -270,37 +276,37 @@ final class YamlFormat implements ConfigFormat {
 
   /** An open mapping or sequence. */
   private static final class Frame {
-    final boolean mapping;
-    final String path;
-    final Origin origin;
-    final String anchor;
-    final Map<String, ConfigNode> fields = new LinkedHashMap<>();
-    final List<ConfigNode> items = new ArrayList<>();
-    final List<ObjectNode> merges = new ArrayList<>();
-    final Map<String, Origin> keyOrigins = new HashMap<>();
-    String key;
-    boolean mergeKey;
-    long size = 1;
+    public final boolean mapping;
+    public final String path;
+    public final Origin origin;
+    public final String anchor;
+    public final Map<String, ConfigNode> fields = new LinkedHashMap<>();
+    public final List<ConfigNode> items = new ArrayList<>();
+    public final List<ObjectNode> merges = new ArrayList<>();
+    public final Map<String, Origin> keyOrigins = new HashMap<>();
+    public String key;
+    public boolean mergeKey;
+    public long size = 1;
 
-    Frame(boolean mapping, String path, Origin origin, String anchor) {
+    public Frame(boolean mapping, String path, Origin origin, String anchor) {
       this.mapping = mapping;
       this.path = path;
       this.origin = origin;
       this.anchor = anchor;
     }
 
-    boolean awaitingKey() {
+    public boolean awaitingKey() {
       return mapping && key == null && !mergeKey;
     }
 
-    String childPath() {
+    public String childPath() {
       if (!mapping) {
         return Paths.index(path, items.size());
       }
       return key == null ? path : Paths.child(path, key);
     }
 
-    void key(String k, boolean merge, Origin at, Builder builder, Event event) {
+    public void key(String k, boolean merge, Origin at, Builder builder, Event event) {
       if (merge) {
         mergeKey = true;
         return;
@@ -312,7 +318,7 @@ final class YamlFormat implements ConfigFormat {
       key = k;
     }
 
-    void add(ConfigNode node, long nodeSize, Builder builder, Event event) {
+    public void add(ConfigNode node, long nodeSize, Builder builder, Event event) {
       size += nodeSize;
       if (!mapping) {
         items.add(node);
@@ -331,7 +337,7 @@ final class YamlFormat implements ConfigFormat {
       }
     }
 
-    ConfigNode build() {
+    public ConfigNode build() {
       if (!mapping) {
         return new ListNode(items, origin);
       }

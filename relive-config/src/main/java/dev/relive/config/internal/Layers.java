@@ -1,4 +1,15 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigTree;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
+import dev.relive.config.SourceStamp;
+import dev.relive.config.UnknownKeys;
+import dev.relive.config.internal.bind.Binder;
+import dev.relive.config.internal.bind.EnvNames;
+import dev.relive.config.internal.format.Formats;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -24,7 +35,7 @@ import java.util.Optional;
  *
  * <p>Used from the reload thread only.
  */
-final class Layers {
+public final class Layers {
   private final List<ConfigSource> sources;
   private final Formats formats;
   private final ParseLimits limits;
@@ -35,9 +46,9 @@ final class Layers {
   private record Parsed(String stamp, ObjectNode tree) {}
 
   /** The merged tree with each source's stamp, or the problems that stopped it. */
-  record Result(ObjectNode merged, List<SourceStamp> stamps, List<Problem> problems, List<Problem> warnings) {}
+  public record Result(ObjectNode merged, List<SourceStamp> stamps, List<Problem> problems, List<Problem> warnings) {}
 
-  Layers(List<ConfigSource> sources, Formats formats, ParseLimits limits, Type type, UnknownKeys unknownKeys) {
+  public Layers(List<ConfigSource> sources, Formats formats, ParseLimits limits, Type type, UnknownKeys unknownKeys) {
     this.sources = List.copyOf(sources);
     this.formats = formats;
     this.limits = limits;
@@ -45,11 +56,11 @@ final class Layers {
     this.unknownKeys = unknownKeys;
   }
 
-  List<ConfigSource> sources() {
+  public List<ConfigSource> sources() {
     return sources;
   }
 
-  Result read() {
+  public Result read() {
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
     List<SourceStamp> stamps = new ArrayList<>();
@@ -108,14 +119,14 @@ final class Layers {
    *
    * @throws ConfigException.Parse for an unknown format or a malformed document
    */
-  ObjectNode parse(byte[] bytes, String format, String sourceName) {
+  public ObjectNode parse(byte[] bytes, String format, String sourceName) {
     ConfigFormat f = formats.find(format).orElseThrow(() -> new ConfigException.Parse(new Problem("",
         Origin.of(sourceName), "unknown format '" + format + "' (known: " + formats.known() + ")")));
     return f.parse(bytes, sourceName, limits);
   }
 
   /** Deep merge: objects merge key by key; anything else in {@code upper} replaces what is below. */
-  static ObjectNode merge(ObjectNode lower, ObjectNode upper) {
+  public static ObjectNode merge(ObjectNode lower, ObjectNode upper) {
     if (lower.fields().isEmpty()) {
       return upper;
     }

@@ -1,4 +1,4 @@
-package dev.relive.config;
+package dev.relive.config.internal;
 
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -7,16 +7,16 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The small shared daemon threads Relive runs on: reloads, and timers for debouncing. */
-final class Threads {
+public final class Threads {
   private Threads() {}
 
   /** Runs reloads; each live config serialises its own runs on it. */
-  static final ExecutorService RELOADS = Executors.newCachedThreadPool(daemon("relive-reload"));
+  public static final ExecutorService RELOADS = Executors.newCachedThreadPool(daemon("relive-reload"));
 
   /** Timers (quiet periods, polling). */
-  static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
+  public static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
 
-  static ThreadFactory daemon(String prefix) {
+  public static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();
     return r -> {
       Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());

@@ -1,4 +1,8 @@
-package dev.relive.config;
+package dev.relive.config.internal.format;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
 
 import dev.relive.config.spi.ParseLimits;
 import java.nio.ByteBuffer;
@@ -10,7 +14,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 
 /** Strict UTF-8 decoding and size checks shared by the built-in formats. */
-final class Text {
+public final class Text {
   private Text() {}
 
   /**
@@ -18,7 +22,7 @@ final class Text {
    *
    * @throws ConfigException.Parse naming the line and column of the first invalid byte, or the size
    */
-  static String decode(byte[] bytes, String source, ParseLimits limits) {
+  public static String decode(byte[] bytes, String source, ParseLimits limits) {
     if (bytes.length > limits.maxBytes()) {
       throw new ConfigException.Parse(new Problem("", Origin.of(source),
           "document is " + bytes.length + " bytes, more than the limit of " + limits.maxBytes()));

@@ -1,4 +1,9 @@
-package dev.relive.config;
+package dev.relive.config.internal.bind;
+
+import dev.relive.config.ConfigTree;
+import dev.relive.config.Key;
+import dev.relive.config.Problem;
+import dev.relive.config.internal.Paths;
 
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Path.Node;
@@ -19,14 +24,14 @@ import java.util.Optional;
  * is called only after {@link #available()} has found the API, so the optional dependency is never loaded
  * when absent.
  */
-final class BeanValidation {
+public final class BeanValidation {
   private final jakarta.validation.Validator validator;
 
   private BeanValidation(jakarta.validation.Validator validator) {
     this.validator = validator;
   }
 
-  static boolean available() {
+  public static boolean available() {
     try {
       Class.forName("jakarta.validation.Validation", false, BeanValidation.class.getClassLoader());
       return true;
@@ -36,7 +41,7 @@ final class BeanValidation {
   }
 
   /** A validator, or empty when the API is present but no provider is. */
-  static Optional<BeanValidation> create() {
+  public static Optional<BeanValidation> create() {
     try {
       ValidatorFactory factory = Validation.buildDefaultValidatorFactory();
       return Optional.of(new BeanValidation(factory.getValidator()));
@@ -45,7 +50,7 @@ final class BeanValidation {
     }
   }
 
-  List<Problem> validate(Object value, ConfigTree tree) {
+  public List<Problem> validate(Object value, ConfigTree tree) {
     List<Problem> problems = new ArrayList<>();
     for (ConstraintViolation<Object> v : validator.validate(value)) {
       String path = keyPath(value.getClass(), v.getPropertyPath());

@@ -1,4 +1,7 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.Registration;
+import dev.relive.config.internal.bind.Binder;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -26,18 +29,18 @@ import java.util.function.Function;
  *
  * @param <E> the registered item
  */
-final class Dispatch<E> {
+public final class Dispatch<E> {
   private final AtomicLong sequence = new AtomicLong();
   private final Map<String, List<Entry<E>>> byPath = new ConcurrentHashMap<>();
 
   /** A registered item with the path it watches and an optional selector for the equality guard. */
-  static final class Entry<E> {
-    final long seq;
-    final String path;
-    final Function<Object, Object> selector;
-    final E item;
+  public static final class Entry<E> {
+    public final long seq;
+    public final String path;
+    public final Function<Object, Object> selector;
+    public final E item;
 
-    Entry(long seq, String path, Function<Object, Object> selector, E item) {
+    public Entry(long seq, String path, Function<Object, Object> selector, E item) {
       this.seq = seq;
       this.path = path;
       this.selector = selector;
@@ -45,12 +48,12 @@ final class Dispatch<E> {
     }
 
     /** True if the selected part differs (always true without a selector). */
-    boolean changed(Object previous, Object current) {
+    public boolean changed(Object previous, Object current) {
       return selector == null || !Objects.equals(selector.apply(previous), selector.apply(current));
     }
   }
 
-  Registration add(String path, Function<Object, Object> selector, E item) {
+  public Registration add(String path, Function<Object, Object> selector, E item) {
     Entry<E> entry = new Entry<>(sequence.incrementAndGet(), path, selector, item);
     byPath.compute(path, (p, list) -> {
       List<Entry<E>> next = new ArrayList<>(list == null ? List.of() : list);
@@ -69,7 +72,7 @@ final class Dispatch<E> {
   }
 
   /** Everything registered at a changed path or at one of its ancestors, in registration order. */
-  List<Entry<E>> affected(Collection<String> changedPaths) {
+  public List<Entry<E>> affected(Collection<String> changedPaths) {
     Map<String, List<Entry<E>>> index = byPath;
     if (index.isEmpty()) {
       return List.of();
@@ -91,14 +94,14 @@ final class Dispatch<E> {
     return out;
   }
 
-  boolean isEmpty() {
+  public boolean isEmpty() {
     return byPath.isEmpty();
   }
 
   /**
    * Where a selector's result sits in a value: the path, or the root when it cannot be located uniquely.
    */
-  static String locate(Object root, Object selected) {
+  public static String locate(Object root, Object selected) {
     if (selected == null || !(selected.getClass().isRecord() || selected instanceof Collection<?>
         || selected instanceof Map<?, ?> || (selected instanceof Optional<?> o && o.isPresent()))) {
       return "";

@@ -1,4 +1,8 @@
-package dev.relive.config;
+package dev.relive.config.internal;
+
+import dev.relive.config.ConfigException;
+import dev.relive.config.Origin;
+import dev.relive.config.Problem;
 
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.SourceData;
@@ -16,7 +20,7 @@ import java.util.Locale;
  * stamp is the digest of the bytes read in the same pass. A missing optional file is an empty layer; a
  * missing required file is a problem.
  */
-final class FileSource implements ConfigSource {
+public final class FileSource implements ConfigSource {
   /** Bytes read at most; the format's own limit, lower by default, gives the precise message. */
   private static final int READ_CAP = 64 << 20;
 
@@ -24,13 +28,13 @@ final class FileSource implements ConfigSource {
   private final String format;
   private final boolean optional;
 
-  FileSource(Path path, String format, boolean optional) {
+  public FileSource(Path path, String format, boolean optional) {
     this.path = path;
     this.format = format;
     this.optional = optional;
   }
 
-  static String extension(Path path) {
+  public static String extension(Path path) {
     String name = path.getFileName() == null ? "" : path.getFileName().toString();
     int dot = name.lastIndexOf('.');
     return dot < 0 ? "" : name.substring(dot + 1).toLowerCase(Locale.ROOT);

@@ -49,7 +49,7 @@ final class AdminJson {
     out.put("version", snapshot.version());
     out.put("hash", snapshot.hash());
     out.put("time", snapshot.time().toString());
-    out.set("config", tree(snapshot.redactedTree()));
+    out.set("config", tree(snapshot.tree()));
     return out;
   }
 
@@ -61,7 +61,10 @@ final class AdminJson {
     out.put("servingSince", s.servingSince().toString());
     out.put("status", s.degraded() ? "DEGRADED" : s.pinned() ? "PINNED" : "OK");
     out.put("degraded", s.degraded());
+    strings(out.putArray("degradedReasons"), s.degradedReasons());
+    out.put("servingLastGood", s.servingLastGood());
     out.put("pinned", s.pinned());
+    out.put("staged", s.staged());
     s.lastResult().ifPresent(e -> out.set("lastResult", event(e)));
     s.lastRejection().ifPresent(e -> out.set("lastRejection", event(e)));
     ObjectNode counts = out.putObject("counts");
@@ -76,6 +79,7 @@ final class AdminJson {
       file.put("mode", f.mode().name().toLowerCase(Locale.ROOT));
       f.lastChange().ifPresent(t -> file.put("lastChange", t.toString()));
       f.warning().ifPresent(w -> file.put("warning", w));
+      strings(file.putArray("notes"), f.notes());
     }
     return out;
   }
@@ -108,6 +112,10 @@ final class AdminJson {
       out.put("event", "skipped");
       out.put("version", s.servingVersion());
       out.put("reason", s.reason());
+    } else if (e instanceof ReloadEvent.Aborted a) {
+      out.put("event", "aborted");
+      out.put("version", a.servingVersion());
+      out.put("reason", a.reason());
     }
     out.put("cause", e.cause());
     out.put("time", e.time().toString());

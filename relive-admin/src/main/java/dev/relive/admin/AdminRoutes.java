@@ -163,7 +163,7 @@ final class AdminRoutes implements HttpHandler {
         ObjectNode out = AdminJson.object();
         out.put("from", from.version());
         out.put("to", to.version());
-        out.set("changes", AdminJson.changes(from.redactedTree().diff(to.redactedTree())));
+        out.set("changes", AdminJson.changes(from.changesTo(to)));
         sendJson(exchange, 200, out);
       }
       case "/reload" -> {

@@ -192,7 +192,9 @@ class AdminServerTest {
     assertThat(syntax.at("/problems/0/origin").asText()).startsWith("candidate.json:1:");
     JsonNode good = ok("POST", "/config/validate", "greeting: hi\ndb:\n  url: jdbc:one\n  password: " + SECRET + "-new\n  pool: 4\n");
     assertThat(good.get("valid").asBoolean()).isTrue();
-    assertThat(good.get("changes")).extracting(c -> c.get("path").asText()).containsExactly("greeting");
+    // A changed secret is listed as changed, its values redacted.
+    assertThat(good.get("changes")).extracting(c -> c.get("path").asText() + " " + c.get("before") + " " + c.get("after"))
+        .containsExactlyInAnyOrder("greeting \"hello\" \"hi\"", "db.password \"<redacted>\" \"<redacted>\"");
     assertThat(config.get().greeting()).isEqualTo("hello");
     assertThat(call("POST", "/config/validate", null, TOKEN).statusCode()).isEqualTo(400);
   }
@@ -313,13 +315,22 @@ class AdminServerTest {
   }
 
   @Test
+  void validate_isNoOracle_aGuessEqualToTheServingSecretIsAnsweredLikeAnyOther() throws Exception {
+    String body = "greeting: y\ndb:\n  url: u\n  password: p\n  pool: %s\n";
+    JsonNode right = ok("POST", "/config/validate", String.format(body, SECRET));
+    JsonNode wrong = ok("POST", "/config/validate", String.format(body, "winter2023"));
+    assertThat(right.toString().replace(SECRET, "GUESS")).isEqualTo(wrong.toString().replace("winter2023", "GUESS"));
+    assertThat(wrong.at("/problems/0/message").asText()).isEqualTo("must be a whole number, was 'winter2023'");
+  }
+
+  @Test
   void noSecretValue_inAnyResponse_logLine_orEvent() throws Exception {
     ok("GET", "/config", null);
     source.set(app("x", "jdbc:two", 4));
     ok("POST", "/config/reload", null);
     source.set(Map.of("greeting", "x", "db.url", "jdbc:two", "db.password", SECRET + "-2", "db.pool", "many"));
     call("POST", "/config/reload", null, TOKEN);
-    ok("POST", "/config/validate", "greeting: y\ndb:\n  url: u\n  password: " + SECRET + "-3\n  pool: " + SECRET + "\n");
+    ok("POST", "/config/validate", "greeting: y\ndb:\n  url: u\n  password: " + SECRET + "-3\n  pool: lots\n");
     ok("POST", "/config/validate", "greeting: y\ndb:\n  url: u\n  password: " + SECRET + "-4\n  pool: 2\n");
     ok("GET", "/config/status", null);
     ok("GET", "/config/history", null);

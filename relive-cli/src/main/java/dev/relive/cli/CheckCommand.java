@@ -23,7 +23,7 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() {
     LiveConfig.Builder<ConfigTree> builder = inputs.builder().executor(Runnable::run);
     try (LiveConfig<ConfigTree> config = builder.build()) {
-      spec.commandLine().getOut().println(config.snapshot().redactedTree().toPrettyJson());
+      spec.commandLine().getOut().println(config.snapshot().tree().toPrettyJson());
       spec.commandLine().getOut().flush();
       return Exit.OK;
     } catch (ConfigException e) {

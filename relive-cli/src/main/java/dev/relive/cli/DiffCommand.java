@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.relive.config.ConfigException;
 import dev.relive.config.ConfigNode;
+import dev.relive.config.ConfigSnapshot;
 import dev.relive.config.ConfigSources;
 import dev.relive.config.ConfigTree;
 import dev.relive.config.LiveConfig;
@@ -38,8 +39,8 @@ final class DiffCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    ConfigTree before;
-    ConfigTree after;
+    ConfigSnapshot<ConfigTree> before;
+    ConfigSnapshot<ConfigTree> after;
     try {
       before = load(a);
       after = load(b);
@@ -47,7 +48,7 @@ final class DiffCommand implements Callable<Integer> {
       Loading.printProblems(e.problems(), spec.commandLine().getErr());
       return Exit.USAGE;
     }
-    List<ConfigTree.ValueChange> changes = before.redacted().diff(after.redacted());
+    List<ConfigTree.ValueChange> changes = before.changesTo(after);
     PrintWriter out = spec.commandLine().getOut();
     for (ConfigTree.ValueChange change : changes) {
       if (json) {
@@ -58,18 +59,24 @@ final class DiffCommand implements Callable<Integer> {
         out.println(Loading.JSON.writeValueAsString(line));
       } else {
         String marker = change.before().isEmpty() ? "+" : change.after().isEmpty() ? "-" : "~";
-        out.println(marker + " " + change.path() + ": " + render(change.before()) + " -> " + render(change.after()));
+        boolean secret = change.before().or(change::after).filter(DiffCommand::redacted).isPresent();
+        out.println(marker + " " + change.path() + ": " + (secret ? (marker.equals("~") ? "changed" : marker.equals("+")
+            ? "added" : "removed") + " (secret)" : render(change.before()) + " -> " + render(change.after())));
       }
     }
     out.flush();
     return changes.isEmpty() ? Exit.OK : Exit.INVALID;
   }
 
-  private static ConfigTree load(Path file) {
+  private static ConfigSnapshot<ConfigTree> load(Path file) {
     try (LiveConfig<ConfigTree> config = LiveConfig.builder(ConfigTree.class).name("relive")
-        .source(ConfigSources.file(file)).executor(Runnable::run).build()) {
-      return config.get();
+        .source(ConfigSources.file(file)).executor(Runnable::run).reloadOnSighup(false).build()) {
+      return config.snapshot();
     }
+  }
+
+  private static boolean redacted(ConfigNode node) {
+    return node instanceof ConfigNode.ScalarNode s && s.text().equals(ConfigTree.REDACTED);
   }
 
   private static JsonNode toJson(ConfigNode node) {

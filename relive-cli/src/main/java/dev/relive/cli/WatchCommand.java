@@ -22,6 +22,7 @@ import java.nio.file.WatchService;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
@@ -65,6 +66,8 @@ final class WatchCommand implements Callable<Integer> {
 
   private PrintWriter out;
   private String lastRejection = "";
+  private LiveConfig<ConfigTree> live;
+  private final List<ReloadEvent> early = new ArrayList<>();
 
   @Override
   public Integer call() throws Exception {
@@ -79,32 +82,56 @@ final class WatchCommand implements Callable<Integer> {
       byte[] seen = digest(inputs.files);
       try {
         config = inputs.builder().watchFiles(true).watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis))
-            .pollInterval(Duration.ofMillis(pollMillis)).build();
+            .pollInterval(Duration.ofMillis(pollMillis)).subscriber(this::event).build();
       } catch (ConfigException e) {
+        synchronized (this) {
+          early.clear();
+        }
         rejected(0, e.problems());
         waitForChange(seen);
       }
     }
-    ConfigSnapshot<ConfigTree> first = config.snapshot();
-    applied(first, List.copyOf(first.tree().leaves().keySet()));
-    LiveConfig<ConfigTree> live = config;
-    config.subscribe(event -> {
-      if (event instanceof ReloadEvent.Applied) {
-        ConfigSnapshot<ConfigTree> now = live.snapshot();
-        applied(now, ((ReloadEvent.Applied) event).changedPaths());
-      } else if (event instanceof ReloadEvent.Rejected r) {
-        rejected(r.servingVersion(), r.problems());
-      }
-    });
-    // Catch anything that changed between the first load and the subscription.
-    config.reloadAsync("watch started");
+    started(config);
     new CountDownLatch(1).await();
     return Exit.OK;
   }
 
+  /**
+   * Events from the first load on. The first applied version is printed by {@link #started} once the config
+   * exists; events that arrive before that (the file watch starts inside build) wait for it, in order.
+   */
+  private synchronized void event(ReloadEvent event) {
+    if (live == null) {
+      early.add(event);
+      return;
+    }
+    if (event instanceof ReloadEvent.Applied a) {
+      live.history().stream().filter(s -> s.version() == a.version()).findFirst()
+          .ifPresent(s -> applied(s, a.changedPaths()));
+    } else if (event instanceof ReloadEvent.RolledBack r) {
+      live.history().stream().filter(s -> s.version() == r.version()).findFirst()
+          .ifPresent(s -> applied(s, r.changedPaths()));
+    } else if (event instanceof ReloadEvent.Rejected r) {
+      rejected(r.servingVersion(), r.problems());
+    }
+  }
+
+  private synchronized void started(LiveConfig<ConfigTree> config) {
+    live = config;
+    ConfigSnapshot<ConfigTree> first = config.history().get(config.history().size() - 1);
+    applied(first, List.copyOf(first.tree().leaves().keySet()));
+    List<ReloadEvent> pending = List.copyOf(early);
+    early.clear();
+    for (ReloadEvent e : pending) {
+      if (!(e instanceof ReloadEvent.Applied a && a.version() == first.version())) {
+        event(e);
+      }
+    }
+  }
+
   private synchronized void applied(ConfigSnapshot<ConfigTree> snapshot, List<String> changed) {
     lastRejection = "";
-    ConfigTree redacted = snapshot.redactedTree();
+    ConfigTree redacted = snapshot.tree();
     if (json) {
       ObjectNode line = Loading.JSON.createObjectNode();
       line.put("event", "applied");

@@ -75,11 +75,17 @@ class CheckIT {
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.out().lines()).containsExactly(
         "~ db.url: \"jdbc:a\" -> \"jdbc:b\"",
+        "~ db.password: changed (secret)",
         "+ limits[2]: (absent) -> 3",
         "- gone: \"x\" -> (absent)",
         "+ added: (absent) -> true");
     assertThat(r.out()).doesNotContain("pw-one", "pw-two");
     assertThat(CliProcess.run(dir, "diff", "old.yaml", "old.yaml").exit()).isZero();
+    // Only a secret changed: still a difference, shown without its values.
+    Files.writeString(dir.resolve("rotated.yaml"), "db:\n  url: jdbc:a\n  password: pw-three\nlimits: [1, 2]\ngone: x\n");
+    CliProcess.Result rotated = CliProcess.run(dir, "diff", "old.yaml", "rotated.yaml");
+    assertThat(rotated.exit()).isEqualTo(1);
+    assertThat(rotated.out().lines()).containsExactly("~ db.password: changed (secret)");
     CliProcess.Result json = CliProcess.run(dir, "diff", "--json", "old.yaml", "new.json");
     assertThat(json.out().lines().findFirst()).contains("{\"path\":\"db.url\",\"before\":\"jdbc:a\",\"after\":\"jdbc:b\"}");
   }

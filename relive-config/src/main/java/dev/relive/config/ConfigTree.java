@@ -1,6 +1,7 @@
 package dev.relive.config;
 
 import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.SecretNames;
 import dev.relive.config.internal.format.TreeJson;
 
 import dev.relive.config.ConfigNode.ListNode;
@@ -14,7 +15,6 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,11 +28,6 @@ import java.util.function.Supplier;
  * <p>Thread-safe. The hash covers content only: reformatting a file or moving a key changes no hash.
  */
 public final class ConfigTree {
-
-  /** Words that make a key secret wherever they appear in it, in any case (password, db_token, apiKey, ...). */
-  private static final List<String> SECRET_WORDS = List.of("password", "passwd", "passphrase", "secret", "token",
-      "credential", "apikey", "api-key", "api_key", "privatekey", "private-key", "private_key", "accesskey",
-      "access-key", "access_key");
 
   /** What a redacted value is replaced with. */
   public static final String REDACTED = "<redacted>";
@@ -249,18 +244,46 @@ public final class ConfigTree {
   }
 
   /**
-   * True if a path names a secret by its key names alone (password, token, api-key, ...). The words hold only
-   * letters, {@code -} and {@code _}, and the separators of a path are none of these, so a word found in the
-   * path's text is a word found in one of its keys.
+   * True if a path names a secret by its key names alone: some key's last word (keys split at camelCase,
+   * {@code _}, {@code -} and {@code .}) is a secret word such as password, secret, token or credentials, or
+   * its last two words are one such as api key or private key. So {@code dbPassword}, {@code api_key} and
+   * {@code client-secret} are secret, while {@code max_tokens}, {@code passwordPolicy.minLength} and
+   * {@code secretKeyRef.name} are not.
    */
   public static boolean isSecretName(String path) {
-    String lower = path.toLowerCase(Locale.ROOT);
-    for (String word : SECRET_WORDS) {
-      if (lower.contains(word)) {
+    List<Object> segments;
+    try {
+      segments = Paths.parse(path);
+    } catch (IllegalArgumentException e) {
+      return SecretNames.isSecretKey(path);
+    }
+    for (Object segment : segments) {
+      if (segment instanceof String key && SecretNames.isSecretKey(key)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** True if the path is secret by name, or is or lies under one of {@code secretPaths}. */
+  static boolean isSecretPath(String path, Set<String> secretPaths) {
+    if (isSecretName(path)) {
+      return true;
+    }
+    if (secretPaths.isEmpty()) {
+      return false;
+    }
+    for (String p : Paths.selfAndAncestors(path)) {
+      if (secretPaths.contains(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A scalar that stands for a redacted value, at the same origin. */
+  static ConfigNode redactedNode(ConfigNode node) {
+    return ScalarNode.string(REDACTED, node.origin());
   }
 
   /** A copy with every value under a secret key name replaced by {@value #REDACTED}. */
@@ -281,7 +304,7 @@ public final class ConfigTree {
       Map<String, ConfigNode> fields = new LinkedHashMap<>();
       o.fields().forEach((k, v) -> {
         String p = Paths.child(path, k);
-        fields.put(k, redact(p, v, secret || isSecretName(k) || secretPaths.contains(p), secretPaths));
+        fields.put(k, redact(p, v, secret || SecretNames.isSecretKey(k) || secretPaths.contains(p), secretPaths));
       });
       return new ObjectNode(fields, o.origin());
     }

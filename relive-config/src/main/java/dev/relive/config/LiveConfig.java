@@ -4,13 +4,13 @@ import dev.relive.config.internal.Dispatch;
 import dev.relive.config.internal.LastGoodCache;
 import dev.relive.config.internal.Layers;
 import dev.relive.config.internal.Paths;
-import dev.relive.config.internal.Threads;
 import dev.relive.config.internal.bind.BeanValidation;
 import dev.relive.config.internal.bind.Binder;
 import dev.relive.config.internal.format.Formats;
+import dev.relive.config.internal.watch.FileTrigger;
 import dev.relive.config.internal.watch.FileWatcher;
-import dev.relive.config.internal.watch.Signals;
-
+import dev.relive.config.internal.watch.SighupTrigger;
+import dev.relive.config.spi.ChangeTrigger;
 import dev.relive.config.spi.ConfigFormat;
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.ParseLimits;
@@ -19,15 +19,18 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 
 /**
  * A configuration that reloads while the service runs. {@link #get()} returns the serving value, an
@@ -51,14 +54,33 @@ import java.util.function.LongSupplier;
  * is queued join it. Listeners and participants run on that thread unless given an executor.
  */
 public final class LiveConfig<T> implements AutoCloseable {
+  /** The serving value: the one field {@link #get()} reads. Written after {@link #snapshot}. */
+  private volatile T value;
+  /** The serving version. */
+  private volatile ConfigSnapshot<T> snapshot;
   private final ReloadPipeline<T> pipeline;
-  private final List<FileWatcher.Handle> watches;
-  private final Registration sighup;
+  private final Duration closeTimeout;
+  private final Duration stageTimeout;
+  private final List<ChangeTrigger> triggers = new ArrayList<>();
+  private final List<Registration> started = new ArrayList<>();
+  private final Map<ChangeTrigger, String> unhealthy = new ConcurrentHashMap<>();
 
-  private LiveConfig(ReloadPipeline<T> pipeline, List<FileWatcher.Handle> watches, Registration sighup) {
-    this.pipeline = pipeline;
-    this.watches = watches;
-    this.sighup = sighup;
+  private LiveConfig(Builder<T> b) {
+    Optional<BeanValidation> bv = b.beanValidation && BeanValidation.available() ? BeanValidation.create()
+        : Optional.empty();
+    this.pipeline = new ReloadPipeline<>(this, b.name != null ? b.name : b.type.getSimpleName(), b.type,
+        new Layers(b.sources, Formats.discover(b.formats), b.limits, b.type, b.unknownKeys), new Binder(b.unknownKeys),
+        b.validators, bv, Optional.ofNullable(b.lastGoodCache).map(LastGoodCache::new),
+        Optional.ofNullable(b.secretPattern), b.limits, b.historySize, b.clock, b.ticker, b.slowListener,
+        Optional.ofNullable(b.executor));
+    this.closeTimeout = b.closeTimeout;
+    this.stageTimeout = b.stageTimeout;
+  }
+
+  /** Called by the pipeline at the swap: the snapshot first, so {@code snapshot()} is never older than {@code get()}. */
+  void publish(ConfigSnapshot<T> next) {
+    snapshot = next;
+    value = next.value();
   }
 
   /** Starts building a live configuration bound to a record type (or {@link ConfigTree} for untyped use). */
@@ -66,14 +88,20 @@ public final class LiveConfig<T> implements AutoCloseable {
     return new Builder<>(type);
   }
 
-  /** The serving value: one volatile read of a prebuilt object. */
+  /**
+   * The serving value: one volatile read of a prebuilt object. Two calls may return two versions; read once
+   * and use the result when parts must agree.
+   */
   public T get() {
-    return pipeline.current.value();
+    return value;
   }
 
-  /** The serving version with its metadata: one volatile read. */
+  /**
+   * The serving version with its metadata: one volatile read. Never older than a value {@link #get()} returned
+   * before it was called.
+   */
   public ConfigSnapshot<T> snapshot() {
-    return pipeline.current;
+    return snapshot;
   }
 
   /** This live config's name, used in logs, status and events. */
@@ -130,7 +158,10 @@ public final class LiveConfig<T> implements AutoCloseable {
     return pipeline.listeners.add(locate(select), select, new ReloadPipeline.Listener<>(call, null));
   }
 
-  /** Adds a participant that prepares for every candidate (see {@link Participant}). */
+  /**
+   * Adds a participant that prepares for every candidate from now on (see {@link Participant}). To take part
+   * in the first version too, add it with {@link Builder#participant}.
+   */
   public Registration participate(Participant<T> participant) {
     return pipeline.participants.add("", null, Objects.requireNonNull(participant));
   }
@@ -159,7 +190,7 @@ public final class LiveConfig<T> implements AutoCloseable {
    *     {@link #reloadAsync(String)} there)
    */
   public ReloadEvent reload() {
-    return await(reloadAsync("reload()"));
+    return pipeline.await(reloadAsync("reload()"));
   }
 
   /**
@@ -169,6 +200,28 @@ public final class LiveConfig<T> implements AutoCloseable {
    */
   public CompletableFuture<ReloadEvent> reloadAsync(String cause) {
     return pipeline.requestReload(Objects.requireNonNull(cause, "cause"));
+  }
+
+  /**
+   * The first phase of a two-phase apply: reads the sources and runs parse, merge, bind, validate, diff and
+   * every participant's prepare, then holds the candidate without swapping it in (see {@link StagedChange}).
+   * Other reloads wait until it is committed or aborted, or until {@link Builder#stageTimeout} has passed,
+   * which aborts it. A candidate that is rejected, unchanged or skipped is returned not
+   * {@link StagedChange#prepared() prepared}, with its outcome.
+   *
+   * @param cause what asked for it, for events and logs ({@code rollout 7})
+   * @throws IllegalStateException if a staged change is already held, or if called from a listener or
+   *     participant of this config
+   */
+  public StagedChange<T> stage(String cause) {
+    return stage(cause, stageTimeout);
+  }
+
+  /** Like {@link #stage(String)}, aborting the candidate if it is not committed within {@code timeout}. */
+  public StagedChange<T> stage(String cause, Duration timeout) {
+    Objects.requireNonNull(cause, "cause");
+    Builder.positive("timeout", timeout, false);
+    return pipeline.stage(cause, timeout);
   }
 
   /**
@@ -194,48 +247,84 @@ public final class LiveConfig<T> implements AutoCloseable {
    * @throws IllegalArgumentException if the version is not in the history
    */
   public ReloadEvent rollback(long version) {
-    return await(pipeline.requestRollback(version));
+    return pipeline.await(pipeline.requestRollback(version));
   }
 
-  /** Freezes the serving version: reloads and rollbacks are skipped until {@link #unpin()}. */
+  /**
+   * Freezes the serving version: once this returns, nothing is swapped in (reloads, rollbacks and staged
+   * commits are skipped) until {@link #unpin()}.
+   */
   public void pin() {
-    pipeline.pinned = true;
+    pipeline.pin();
   }
 
   /** Lifts {@link #pin()} and reloads, so changes made meanwhile are picked up. */
   public CompletableFuture<ReloadEvent> unpin() {
-    pipeline.pinned = false;
+    pipeline.unpin();
     return pipeline.requestReload("unpin");
   }
 
-  /** What is serving, what happened last, and how each file is watched. */
+  /** What is serving, what happened last, how each file is watched, and why it is degraded if it is. */
   public ConfigStatus status() {
-    return pipeline.status(watches.stream().map(FileWatcher.Handle::status).toList());
+    List<WatchedFile> files = new ArrayList<>();
+    List<String> problems = new ArrayList<>();
+    synchronized (started) {
+      for (ChangeTrigger t : triggers) {
+        if (t instanceof FileTrigger f) {
+          f.status().ifPresent(st -> files.add(new WatchedFile(st.path(), st.mode(), st.lastChange(), st.warning(),
+              st.notes())));
+          f.problem().ifPresent(problems::add);
+        }
+      }
+    }
+    unhealthy.forEach((t, reason) -> problems.add(t.name() + ": " + reason));
+    return pipeline.status(files, problems);
   }
 
-  /** Stops watching files and SIGHUP; the last version keeps serving to readers. Further reloads are skipped. */
+  /**
+   * Stops every trigger (file watching, SIGHUP, ...), aborts a staged candidate, waits (up to
+   * {@link Builder#closeTimeout}) for a reload in flight, which is then not applied, and releases the shared
+   * threads once no config uses them. The last version keeps serving to readers; further reloads are skipped.
+   * Idempotent.
+   */
   @Override
   public void close() {
-    pipeline.closed = true;
-    watches.forEach(Registration::close);
-    sighup.close();
+    synchronized (started) {
+      started.forEach(r -> {
+        try {
+          r.close();
+        } catch (RuntimeException e) {
+          // a trigger that fails to stop must not keep the others running
+          org.slf4j.LoggerFactory.getLogger(LiveConfig.class).warn("{}: a trigger failed to stop: {}", name(), e.toString());
+        }
+      });
+      started.clear();
+    }
+    pipeline.close(closeTimeout);
   }
 
-  private ReloadEvent await(CompletableFuture<ReloadEvent> future) {
-    if (pipeline.onRunnerThread() && !future.isDone()) {
-      throw new IllegalStateException("reload() and rollback() cannot wait from a listener or participant of the "
-          + "same config; use reloadAsync()");
-    }
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      if (e.getCause() instanceof RuntimeException r) {
-        throw r;
+  /** Starts the triggers once the first version serves. */
+  private void startTriggers(List<ChangeTrigger> all) {
+    synchronized (started) {
+      for (ChangeTrigger trigger : all) {
+        triggers.add(trigger);
+        started.add(trigger.start(new ChangeTrigger.Changes() {
+          @Override
+          public void changed(String cause) {
+            pipeline.requestReload(Objects.requireNonNull(cause, "cause"));
+          }
+
+          @Override
+          public void unhealthy(String reason) {
+            unhealthy.put(trigger, Objects.requireNonNull(reason, "reason"));
+          }
+
+          @Override
+          public void healthy() {
+            unhealthy.remove(trigger);
+          }
+        }));
       }
-      if (e.getCause() instanceof Error err) {
-        throw err;
-      }
-      throw e;
     }
   }
 
@@ -246,9 +335,9 @@ public final class LiveConfig<T> implements AutoCloseable {
   }
 
   private String locate(Function<Object, Object> selector) {
-    T value = get();
+    T serving = get();
     try {
-      return Dispatch.locate(value, selector.apply(value));
+      return Dispatch.locate(serving, selector.apply(serving));
     } catch (RuntimeException e) {
       return "";
     }
@@ -275,7 +364,14 @@ public final class LiveConfig<T> implements AutoCloseable {
     private Duration safetyInterval = Duration.ofSeconds(30);
     private boolean reloadOnSighup = true;
     private FileWatcher watcher;
-    private Executor executor = Threads.RELOADS;
+    private Executor executor;
+    private final List<ChangeTrigger> extraTriggers = new ArrayList<>();
+    private final List<Consumer<? super ReloadEvent>> subscribers = new ArrayList<>();
+    private final List<Object[]> participants = new ArrayList<>();
+    private Pattern secretPattern;
+    private Duration maxWait;
+    private Duration closeTimeout = Duration.ofSeconds(10);
+    private Duration stageTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
     private LongSupplier ticker = System::nanoTime;
     private Duration slowListener = Duration.ofSeconds(1);
@@ -403,12 +499,77 @@ public final class LiveConfig<T> implements AutoCloseable {
       return this;
     }
 
-    private static Duration positive(String name, Duration d, boolean zeroAllowed) {
+    static Duration positive(String name, Duration d, boolean zeroAllowed) {
       Objects.requireNonNull(d, name);
       if (d.isNegative() || (!zeroAllowed && d.isZero())) {
         throw new IllegalArgumentException(String.format("%s must be %s, was %s", name, zeroAllowed ? ">= 0" : "> 0", d));
       }
       return d;
+    }
+
+    /**
+     * The longest a reload waits after the first change of a burst, however busy the writer: a file rewritten
+     * every few milliseconds still reloads at least this often (default 10 × the quiet period).
+     */
+    public Builder<T> maxWait(Duration wait) {
+      this.maxWait = positive("maxWait", wait, false);
+      return this;
+    }
+
+    /** Adds a trigger beyond those of the sources, file watching and SIGHUP (see {@link ChangeTrigger}). */
+    public Builder<T> trigger(ChangeTrigger trigger) {
+      extraTriggers.add(Objects.requireNonNull(trigger, "trigger"));
+      return this;
+    }
+
+    /**
+     * Adds a participant that takes part in every version, the first included: for the first,
+     * {@code prepare} is called with {@code null} as the current value. A participant that cannot prepare the
+     * first version fails {@link #build()} (unless the last-good cache serves instead).
+     */
+    public Builder<T> participant(Participant<T> participant) {
+      participants.add(new Object[] {null, Objects.requireNonNull(participant, "participant")});
+      return this;
+    }
+
+    /** Like {@link #participant(Participant)}, prepared only when the selected part changed (always for the first). */
+    public Builder<T> participant(Function<? super T, ?> selector, Participant<T> participant) {
+      participants.add(new Object[] {castSelector(selector), Objects.requireNonNull(participant, "participant")});
+      return this;
+    }
+
+    /** Receives every pipeline outcome from the first load on (see {@link LiveConfig#subscribe}). */
+    public Builder<T> subscriber(Consumer<? super ReloadEvent> subscriber) {
+      subscribers.add(Objects.requireNonNull(subscriber, "subscriber"));
+      return this;
+    }
+
+    /**
+     * Also treats as secret every path (and everything under it) that this regular expression matches whole,
+     * such as {@code "(.*\\.)?(dsn|connectionString)"}; beside {@link Secret} and the secret-name rule of
+     * {@link ConfigTree#isSecretName}.
+     *
+     * @throws IllegalArgumentException if the expression is malformed
+     */
+    public Builder<T> secretPattern(String regex) {
+      try {
+        this.secretPattern = Pattern.compile(Objects.requireNonNull(regex, "regex"));
+      } catch (PatternSyntaxException e) {
+        throw new IllegalArgumentException(String.format("secretPattern is not a valid expression: %s", e.getMessage()), e);
+      }
+      return this;
+    }
+
+    /** How long {@link LiveConfig#close()} waits for a reload in flight (default 10 s). */
+    public Builder<T> closeTimeout(Duration timeout) {
+      this.closeTimeout = positive("closeTimeout", timeout, true);
+      return this;
+    }
+
+    /** How long a staged candidate is held before it is aborted (default 30 s). */
+    public Builder<T> stageTimeout(Duration timeout) {
+      this.stageTimeout = positive("stageTimeout", timeout, false);
+      return this;
     }
 
     /** Where reloads run (default: a shared daemon pool); runs stay one at a time per config. */
@@ -446,24 +607,41 @@ public final class LiveConfig<T> implements AutoCloseable {
       if (sources.isEmpty()) {
         throw new IllegalArgumentException("at least one source is required");
       }
-      Optional<BeanValidation> bv = beanValidation && BeanValidation.available() ? BeanValidation.create() : Optional.empty();
-      ReloadPipeline<T> pipeline = new ReloadPipeline<>(name != null ? name : type.getSimpleName(), type,
-          new Layers(sources, Formats.discover(formats), limits, type, unknownKeys), new Binder(unknownKeys),
-          validators, bv, Optional.ofNullable(lastGoodCache).map(LastGoodCache::new), limits, historySize, clock, ticker,
-          slowListener, executor);
+      LiveConfig<T> config = new LiveConfig<>(this);
+      ReloadPipeline<T> pipeline = config.pipeline;
+      pipeline.subscribers.addAll(subscribers);
+      for (Object[] p : participants) {
+        @SuppressWarnings("unchecked")
+        Participant<T> participant = (Participant<T>) p[1];
+        @SuppressWarnings("unchecked")
+        Function<Object, Object> selector = (Function<Object, Object>) p[0];
+        pipeline.participants.add("", selector, participant);
+      }
       pipeline.start();
-      List<FileWatcher.Handle> watches = new ArrayList<>();
+      List<ChangeTrigger> all = new ArrayList<>();
       if (watchFiles) {
-        FileWatcher fileWatcher = watcher != null ? watcher : FileWatcher.shared();
-        FileWatcher.Options options = new FileWatcher.Options(watchMode, quietPeriod, pollInterval, safetyInterval);
+        FileWatcher.Options options = new FileWatcher.Options(watchMode, quietPeriod,
+            maxWait != null ? maxWait : quietPeriod.multipliedBy(10), pollInterval, safetyInterval);
         for (ConfigSource source : sources) {
           for (Path file : source.watchedFiles()) {
-            watches.add(fileWatcher.watch(file, options, () -> pipeline.requestReload("file " + file)));
+            all.add(new FileTrigger(file, options, watcher));
           }
         }
       }
-      Registration sighup = reloadOnSighup ? Signals.onSighup(() -> pipeline.requestReload("SIGHUP")) : () -> { };
-      return new LiveConfig<>(pipeline, watches, sighup);
+      for (ConfigSource source : sources) {
+        all.addAll(source.triggers());
+      }
+      all.addAll(extraTriggers);
+      if (reloadOnSighup) {
+        all.add(new SighupTrigger());
+      }
+      try {
+        config.startTriggers(all);
+      } catch (RuntimeException | Error e) {
+        config.close();
+        throw e;
+      }
+      return config;
     }
   }
 }

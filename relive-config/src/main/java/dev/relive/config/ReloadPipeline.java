@@ -1,79 +1,102 @@
 package dev.relive.config;
 
+import dev.relive.config.ReloadEvent.Stage;
 import dev.relive.config.internal.Dispatch;
 import dev.relive.config.internal.LastGoodCache;
 import dev.relive.config.internal.Layers;
 import dev.relive.config.internal.Paths;
 import dev.relive.config.internal.SerialRunner;
+import dev.relive.config.internal.Threads;
 import dev.relive.config.internal.bind.BeanValidation;
 import dev.relive.config.internal.bind.Binder;
-
-import dev.relive.config.ReloadEvent.Stage;
 import dev.relive.config.spi.ParseLimits;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One live configuration's reload pipeline, read top to bottom in {@link #run}:
- * read → parse → merge → (unchanged?) → bind → validate → diff → prepare → swap → commit → listeners → record.
+ * One live configuration's reload pipeline. A reload reads top to bottom in two methods: {@link #stage}
+ * (read → parse → merge → unchanged? → bind → validate → diff → prepare) builds a {@link Candidate} off to the
+ * side, and {@link #commit} (swap → commit participants → listeners → record) makes it serve. A plain reload
+ * runs both back to back ({@link #run}); {@link LiveConfig#stage} runs the first, holds the candidate, and
+ * runs the second or {@link #abort} when asked.
  *
- * <p>Implementation notes: runs are serialised on a {@link SerialRunner}; reload requests that arrive
- * before a queued run has started join it, so any number of triggers during a run cause exactly one
- * follow-up. {@link #current} is the only field readers touch: one volatile write publishes a fully built
- * snapshot. Everything else is written on the runner thread and read by {@code status()} through volatile
- * fields or under {@code history}'s lock.
+ * <p>Implementation notes. All-or-nothing: everything that can fail (user hooks included: selectors,
+ * validators, participants' prepare) runs before the swap, and any failure there, whatever it throws short of
+ * a {@link VirtualMachineError}, becomes a {@link ReloadEvent.Rejected} naming the stage, after aborting the
+ * participants already prepared. After the swap only isolated calls run (participants' commit, listeners,
+ * the cache write, subscribers), so history, {@code lastResult}, the cache and the events always agree with
+ * what readers get. Runs are serialised on a {@link SerialRunner}; reload requests that arrive before a
+ * queued run has started join it. The swap happens under {@code lock} together with the check of
+ * {@code state} and {@code pinned}, so once {@code pin()} or {@code close()} has returned nothing swaps.
+ * The published fields readers touch live in {@link LiveConfig}; everything else here is written on the
+ * runner thread and read by {@code status()} through volatile fields or under {@code lock}.
  */
 final class ReloadPipeline<T> {
   private static final Logger LOG = LoggerFactory.getLogger(LiveConfig.class);
   private static final int LOGGED_PATHS = 20;
 
+  /** OPEN → CLOSING → CLOSED: closing refuses new swaps and waits for the run in flight. */
+  enum State { OPEN, CLOSING, CLOSED }
+
   final String name;
+  private final LiveConfig<T> config;
   private final Class<T> type;
   private final Layers layers;
   private final Binder binder;
   private final List<Validator<? super T>> validators;
   private final Optional<BeanValidation> beanValidation;
   private final Optional<LastGoodCache> lastGood;
+  private final Optional<Pattern> secretPattern;
   private final ParseLimits limits;
   private final int historySize;
   private final Clock clock;
   private final LongSupplier ticker;
   private final long slowListenerNanos;
+  private final Threads.Lease threads;
   private final SerialRunner runner;
 
   final Dispatch<Listener<T>> listeners = new Dispatch<>();
   final Dispatch<Participant<T>> participants = new Dispatch<>();
   final List<Consumer<? super ReloadEvent>> subscribers = new CopyOnWriteArrayList<>();
 
-  /** The serving version: the one field the read path touches. */
-  volatile ConfigSnapshot<T> current;
-
+  private final Object lock = new Object();
+  private State state = State.OPEN;
+  private boolean pinned;
+  private StagedChange<T> staged;
+  private boolean stageQueued;
   private final Deque<ConfigSnapshot<T>> history = new ArrayDeque<>();
+
   private final Object requestLock = new Object();
   private CompletableFuture<ReloadEvent> queuedReload;
   private String queuedCause;
-  private List<SourceStamp> rolledBackAt;
-  volatile boolean pinned;
-  volatile boolean closed;
-  private volatile boolean degraded;
+
+  /** The serving version, as the pipeline sees it (readers use LiveConfig's fields). */
+  private volatile ConfigSnapshot<T> current;
+  private List<SourceStamp> rolledBackFrom;
+  private List<SourceStamp> lastRejectedStamps;
+  private volatile boolean servingLastGood;
+  private volatile String lastGoodReason = "";
   private volatile ReloadEvent lastResult;
   private volatile ReloadEvent.Rejected lastRejection;
   private final AtomicLong applied = new AtomicLong();
@@ -84,9 +107,29 @@ final class ReloadPipeline<T> {
   /** A whole-config listener and where it runs (null: on the reload thread). */
   record Listener<T>(ChangeListener<T> listener, Executor executor) {}
 
-  ReloadPipeline(String name, Class<T> type, Layers layers, Binder binder, List<Validator<? super T>> validators,
-      Optional<BeanValidation> beanValidation, Optional<LastGoodCache> lastGood, ParseLimits limits, int historySize,
-      Clock clock, LongSupplier ticker, Duration slowListenerThreshold, Executor executor) {
+  /**
+   * What to run: a reload from the sources; a rollback to a version of the history ({@code rollbackTo > 0});
+   * or a tree given as it is ({@code fixed}: the last-good cache at start-up).
+   */
+  private record Request(String cause, long rollbackTo, ConfigTree fixed) {
+    static Request reload(String cause) {
+      return new Request(cause, 0, null);
+    }
+  }
+
+  /** A prepared candidate, not yet serving: everything commit needs, all of it computed. */
+  record Candidate<T>(Request request, ConfigSnapshot<T> serving, ConfigSnapshot<T> next, List<String> changed,
+      List<Participant.Prepared> prepared, List<Problem> warnings, Optional<ConfigSnapshot<T>> restored,
+      long started) {}
+
+  /** The outcome of staging: a candidate, or the event that says why there is none. */
+  private record Staging<T>(Candidate<T> candidate, ReloadEvent refused) {}
+
+  ReloadPipeline(LiveConfig<T> config, String name, Class<T> type, Layers layers, Binder binder,
+      List<Validator<? super T>> validators, Optional<BeanValidation> beanValidation, Optional<LastGoodCache> lastGood,
+      Optional<Pattern> secretPattern, ParseLimits limits, int historySize, Clock clock, LongSupplier ticker,
+      Duration slowListenerThreshold, Optional<Executor> executor) {
+    this.config = config;
     this.name = name;
     this.type = type;
     this.layers = layers;
@@ -94,42 +137,55 @@ final class ReloadPipeline<T> {
     this.validators = List.copyOf(validators);
     this.beanValidation = beanValidation;
     this.lastGood = lastGood;
+    this.secretPattern = secretPattern;
     this.limits = limits;
     this.historySize = historySize;
     this.clock = clock;
     this.ticker = ticker;
     this.slowListenerNanos = slowListenerThreshold.toNanos();
-    this.runner = new SerialRunner(executor);
+    this.threads = Threads.acquire();
+    this.runner = new SerialRunner(executor.orElse(threads.reloads()));
   }
 
   // ---- requests ---------------------------------------------------------------------------------------
 
-  /** Loads the first version on the caller's thread; falls back to the last-good cache. */
+  /**
+   * Loads the first version on the caller's thread; falls back to the last-good cache.
+   *
+   * @throws ConfigException if neither the sources nor the cache give a version
+   */
   void start() {
-    ReloadEvent first = run("initial", 0, null);
-    if (first instanceof ReloadEvent.Rejected fromSources) {
-      Optional<ConfigTree> cached = Optional.empty();
-      if (lastGood.isPresent()) {
-        try {
-          cached = lastGood.get().read(limits);
-        } catch (IOException | ConfigException e) {
-          LOG.warn("{}: last-good cache {} is unusable: {}", name, lastGood.get().file(), e.getMessage());
-        }
+    ReloadEvent first = run(Request.reload("initial"));
+    if (!(first instanceof ReloadEvent.Rejected fromSources)) {
+      return;
+    }
+    Optional<ConfigTree> cached = Optional.empty();
+    if (lastGood.isPresent()) {
+      try {
+        cached = lastGood.get().read(limits);
+      } catch (Exception e) {
+        LOG.warn("{}: last-good cache {} is unusable: {}", name, lastGood.get().file(), e.getMessage());
       }
-      if (cached.isPresent() && run("last-good cache " + lastGood.get().file(), 0, cached.get())
-          instanceof ReloadEvent.Applied) {
-        degraded = true;
+    }
+    if (cached.isPresent()) {
+      ReloadEvent fromCache = run(new Request("last-good cache " + lastGood.get().file(), 0, cached.get()));
+      if (fromCache instanceof ReloadEvent.Applied) {
+        lastGoodReason = "serving the last-good cache " + lastGood.get().file() + " because the sources were broken at "
+            + "start-up: " + fromSources.problems().get(0);
         lastRejection = fromSources;
-        LOG.warn("{}: sources are broken; serving the last-good cache (degraded):\n  {}", name, render(fromSources.problems()));
+        LOG.warn("{}: sources are broken; serving the last-good cache (degraded):\n  {}", name,
+            render(fromSources.problems()));
         return;
       }
-      throw switch (fromSources.stage()) {
-        case SOURCES -> new ConfigException.Parse(fromSources.problems());
-        case BIND -> new ConfigException.Binding(fromSources.problems());
-        case VALIDATE -> new ConfigException.Validation(fromSources.problems());
-        case PREPARE -> new ConfigException.Prepare(fromSources.problems(), null);
-      };
     }
+    close(Duration.ZERO);
+    throw switch (fromSources.stage()) {
+      case SOURCES -> new ConfigException.Parse(fromSources.problems());
+      case BIND -> new ConfigException.Binding(fromSources.problems());
+      case VALIDATE -> new ConfigException.Validation(fromSources.problems());
+      case DIFF -> new ConfigException(fromSources.problems());
+      case PREPARE -> new ConfigException.Prepare(fromSources.problems(), null);
+    };
   }
 
   CompletableFuture<ReloadEvent> requestReload(String cause) {
@@ -146,156 +202,311 @@ final class ReloadPipeline<T> {
           queuedReload = null;
           c = queuedCause;
         }
-        complete(future, c, 0);
+        complete(future, () -> run(Request.reload(c)));
       });
       return future;
     }
   }
 
   CompletableFuture<ReloadEvent> requestRollback(long version) {
+    if (findInHistory(version).isEmpty()) {
+      throw new IllegalArgumentException("version " + version + " is not in the history of " + name + " (kept: "
+          + keptVersions() + ")");
+    }
     CompletableFuture<ReloadEvent> future = new CompletableFuture<>();
-    runner.submit(() -> complete(future, "rollback to version " + version, version));
+    runner.submit(() -> complete(future, () -> run(new Request("rollback to version " + version, version, null))));
     return future;
   }
 
-  boolean onRunnerThread() {
-    return runner.isRunnerThread();
+  /** Stages a candidate and holds it (see {@link StagedChange}); waits until it is staged or refused. */
+  StagedChange<T> stage(String cause, Duration timeout) {
+    synchronized (lock) {
+      if (staged != null || stageQueued) {
+        throw new IllegalStateException(name + ": a staged change is already held" + (staged != null ? " (version "
+            + staged.version() + ")" : "") + "; commit or abort it before staging another");
+      }
+      stageQueued = true;
+    }
+    CompletableFuture<StagedChange<T>> future = new CompletableFuture<>();
+    runner.submit(() -> {
+      try {
+        Staging<T> s = stage(new Request(cause, 0, null));
+        if (s.candidate() == null) {
+          synchronized (lock) {
+            stageQueued = false;
+          }
+          future.complete(new StagedChange<>(this, null, finish(s.refused())));
+          return;
+        }
+        StagedChange<T> handle = new StagedChange<>(this, s.candidate(), null);
+        synchronized (lock) {
+          stageQueued = false;
+          if (state != State.OPEN) {
+            future.complete(new StagedChange<>(this, null, abort(s.candidate(), "the config was closed")));
+            return;
+          }
+          staged = handle;
+          runner.hold();
+        }
+        handle.timeout(threads.timers().schedule(() -> handle.resolve(false, "not committed within " + timeout),
+            timeout.toNanos(), TimeUnit.NANOSECONDS));
+        future.complete(handle);
+      } catch (Throwable e) {
+        synchronized (lock) {
+          stageQueued = false;
+        }
+        future.completeExceptionally(e);
+        if (e instanceof VirtualMachineError vme) {
+          throw vme;
+        }
+      }
+    });
+    return await(future);
   }
 
-  private void complete(CompletableFuture<ReloadEvent> future, String cause, long rollbackTo) {
+  /** Ends a held candidate: runs its commit or abort first, before anything queued meanwhile. */
+  CompletableFuture<ReloadEvent> resolve(Candidate<T> candidate, boolean commit, String reason) {
+    CompletableFuture<ReloadEvent> future = new CompletableFuture<>();
+    synchronized (lock) {
+      staged = null;
+    }
+    runner.release(() -> complete(future, () -> commit ? commit(candidate) : abort(candidate, reason)));
+    return future;
+  }
+
+  /** Waits for a request; refuses to wait from a listener or participant, which would wait for itself. */
+  <R> R await(CompletableFuture<R> future) {
+    if (runner.isRunnerThread() && !future.isDone()) {
+      throw new IllegalStateException("a live config cannot wait for its own reloads from one of its listeners or "
+          + "participants; use reloadAsync()");
+    }
     try {
-      future.complete(run(cause, rollbackTo, null));
-    } catch (RuntimeException | Error e) {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException r) {
+        throw r;
+      }
+      if (e.getCause() instanceof Error err) {
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  private static void complete(CompletableFuture<ReloadEvent> future, Supplier<ReloadEvent> run) {
+    try {
+      future.complete(run.get());
+    } catch (Throwable e) {
       future.completeExceptionally(e);
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
     }
   }
 
   // ---- the pipeline -----------------------------------------------------------------------------------
 
-  /**
-   * One run. {@code rollbackTo > 0} takes the candidate tree from history; {@code fixed} (start-up from the
-   * cache) takes it as given; otherwise the sources are read.
-   */
-  private ReloadEvent run(String cause, long rollbackTo, ConfigTree fixed) {
+  /** One whole run: stage, then commit. */
+  private ReloadEvent run(Request request) {
+    Staging<T> s = stage(request);
+    return s.candidate() != null ? commit(s.candidate()) : finish(s.refused());
+  }
+
+  /** read → parse → merge → (unchanged?) → bind → validate → diff → prepare. Never throws short of a VM error. */
+  private Staging<T> stage(Request request) {
     long started = ticker.getAsLong();
     ConfigSnapshot<T> serving = current;
     long servingVersion = serving == null ? 0 : serving.version();
-    if (closed || pinned) {
-      return finish(new ReloadEvent.Skipped(servingVersion, closed ? "closed" : "pinned", cause, clock.instant(),
-          elapsed(started)));
+    String refusal = refusal();
+    if (refusal != null) {
+      return refused(new ReloadEvent.Skipped(servingVersion, refusal, request.cause(), clock.instant(), elapsed(started)));
     }
-
-    // read → parse → merge
-    ConfigTree candidate;
-    List<SourceStamp> stamps;
-    List<Problem> warnings = new ArrayList<>();
-    ConfigSnapshot<T> restored = null;
-    if (rollbackTo > 0) {
-      restored = findInHistory(rollbackTo).orElseThrow(() -> new IllegalArgumentException(
-          "version " + rollbackTo + " is not in the history of " + name + " (kept: " + keptVersions() + ")"));
-      candidate = restored.tree();
-      stamps = layers.read().stamps();
-    } else if (fixed != null) {
-      candidate = fixed;
-      stamps = List.of();
-    } else {
-      Layers.Result read = layers.read();
-      if (!read.problems().isEmpty()) {
-        return reject(Stage.SOURCES, read.problems(), ConfigTree.of(read.merged()), Set.of(), servingVersion, cause, started);
-      }
-      candidate = ConfigTree.of(read.merged());
-      stamps = read.stamps();
-      warnings.addAll(read.warnings());
-      if (rolledBackAt != null && rolledBackAt.equals(stamps)) {
-        return finish(new ReloadEvent.Unchanged(servingVersion, cause, clock.instant(), elapsed(started)));
-      }
-    }
-    if (serving != null && !degraded && candidate.hash().equals(serving.hash())) {
-      return finish(new ReloadEvent.Unchanged(servingVersion, cause, clock.instant(), elapsed(started)));
-    }
-
-    // bind
-    Binder.Result<T> bound = binder.bind(candidate.root(), type);
-    if (!bound.problems().isEmpty()) {
-      return reject(Stage.BIND, bound.problems(), candidate, bound.secretPaths(), servingVersion, cause, started);
-    }
-    T value = bound.value();
-    warnings.addAll(bound.warnings());
-
-    // validate
-    List<Problem> invalid = validate(value, candidate);
-    if (!invalid.isEmpty()) {
-      return reject(Stage.VALIDATE, invalid, candidate, bound.secretPaths(), servingVersion, cause, started);
-    }
-
-    // diff
-    List<String> changed = serving == null ? List.copyOf(candidate.leaves().keySet())
-        : serving.tree().diff(candidate).stream().map(ConfigTree.ValueChange::path).collect(Collectors.toList());
-
-    // prepare
+    Stage stage = Stage.SOURCES;
+    ConfigTree candidate = null;
+    Set<String> secretPaths = Set.of();
     List<Participant.Prepared> prepared = new ArrayList<>();
-    if (serving != null) {
-      for (Dispatch.Entry<Participant<T>> p : participants.affected(changed)) {
-        if (!p.changed(serving.value(), value)) {
-          continue;
+    try {
+      // read → parse → merge
+      List<SourceStamp> stamps;
+      List<Problem> warnings = new ArrayList<>();
+      Optional<ConfigSnapshot<T>> restored = Optional.empty();
+      if (request.rollbackTo() > 0) {
+        restored = findInHistory(request.rollbackTo());
+        if (restored.isEmpty()) {
+          return reject(Stage.SOURCES, List.of(new Problem("", Origin.of(name), "version " + request.rollbackTo()
+              + " is no longer in the history (kept: " + keptVersions() + ")")), ConfigTree.empty(), Set.of(), null,
+              servingVersion, request.cause(), started);
         }
-        try {
-          prepared.add(p.item.prepare(serving.value(), value));
-        } catch (Exception | LinkageError e) {
-          for (int i = prepared.size() - 1; i >= 0; i--) {
-            isolated("participant abort", prepared.get(i)::abort);
-          }
-          String message = "a participant failed to prepare: " + e;
-          return reject(Stage.PREPARE, List.of(new Problem(p.path, candidate.origin(p.path), message)), candidate,
-              bound.secretPaths(), servingVersion, cause, started);
+        candidate = restored.get().unredactedTree();
+        stamps = serving.stamps();
+      } else if (request.fixed() != null) {
+        candidate = request.fixed();
+        stamps = List.of();
+      } else {
+        Layers.Result read = layers.read();
+        candidate = ConfigTree.of(read.merged());
+        stamps = read.stamps();
+        if (!read.problems().isEmpty()) {
+          return reject(Stage.SOURCES, read.problems(), candidate, Set.of(), stamps, servingVersion, request.cause(),
+              started);
+        }
+        warnings.addAll(read.warnings());
+        if (rolledBackFrom != null && rolledBackFrom.equals(stamps)) {
+          return refused(new ReloadEvent.Unchanged(servingVersion, request.cause(), clock.instant(), elapsed(started)));
         }
       }
+      if (serving != null && !servingLastGood && candidate.hash().equals(serving.contentHash())) {
+        return refused(new ReloadEvent.Unchanged(servingVersion, request.cause(), clock.instant(), elapsed(started)));
+      }
+
+      // bind
+      stage = Stage.BIND;
+      Binder.Result<T> bound = binder.bind(candidate.root(), type);
+      secretPaths = secretPaths(candidate, bound.secretPaths());
+      if (!bound.problems().isEmpty()) {
+        return reject(Stage.BIND, bound.problems(), candidate, secretPaths, stamps, servingVersion, request.cause(),
+            started);
+      }
+      T value = bound.value();
+      warnings.addAll(bound.warnings());
+
+      // validate
+      stage = Stage.VALIDATE;
+      List<Problem> invalid = validate(value, candidate);
+      if (!invalid.isEmpty()) {
+        return reject(Stage.VALIDATE, invalid, candidate, secretPaths, stamps, servingVersion, request.cause(), started);
+      }
+
+      // diff
+      stage = Stage.DIFF;
+      List<String> changed = serving == null ? List.copyOf(candidate.leaves().keySet())
+          : serving.unredactedTree().diff(candidate).stream().map(ConfigTree.ValueChange::path).toList();
+      ConfigSnapshot<T> next = new ConfigSnapshot<>(value, servingVersion + 1, candidate, stamps, clock.instant(),
+          request.cause(), secretPaths);
+
+      // prepare: a participant that fails aborts those already prepared, newest first
+      stage = Stage.PREPARE;
+      for (Dispatch.Entry<Participant<T>> p : serving == null ? participants.all() : participants.affected(changed)) {
+        String failure;
+        try {
+          if (serving != null && !p.changed(serving.value(), value)) {
+            continue;
+          }
+          Participant.Prepared done = p.item.prepare(serving == null ? null : serving.value(), value);
+          if (done != null) {
+            prepared.add(done);
+          }
+          continue;
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) {
+          failure = "a participant failed to prepare: " + describe(e);
+          LOG.debug("{}: participant {} failed to prepare", name, p.item.getClass().getName(), e);
+        }
+        abortAll(prepared);
+        return reject(Stage.PREPARE, List.of(new Problem(p.path, candidate.origin(p.path), failure)), candidate,
+            secretPaths, stamps, servingVersion, request.cause(), started);
+      }
+      return new Staging<>(new Candidate<>(request, serving, next, changed, prepared, warnings, restored, started), null);
+    } catch (VirtualMachineError e) {
+      abortAll(prepared);
+      throw e;
+    } catch (Throwable e) {
+      abortAll(prepared);
+      LOG.error("{}: internal error at {}; the candidate is rejected", name, stageName(stage), e);
+      ConfigTree tree = candidate != null ? candidate : ConfigTree.empty();
+      return reject(stage, List.of(new Problem("", tree.root().origin(), "internal error at " + stageName(stage) + ": "
+          + e)), tree, secretPaths, null, servingVersion, request.cause(), started);
     }
+  }
 
-    // swap: readers see the candidate from this write on
-    ConfigSnapshot<T> next = new ConfigSnapshot<>(value, servingVersion + 1, candidate.hash(), candidate, stamps,
-        clock.instant(), cause, bound.secretPaths());
-    current = next;
+  /** swap → commit participants → listeners → record. Nothing after the swap can fail. */
+  private ReloadEvent commit(Candidate<T> c) {
+    ConfigSnapshot<T> next = c.next();
+    long servingVersion = c.serving() == null ? 0 : c.serving().version();
+    // The listeners to call are chosen before the swap: their selectors are user code and may throw.
+    List<Listener<T>> toCall = c.serving() == null ? List.of() : affectedListeners(c.serving(), next, c.changed());
 
-    // commit, then listeners
-    prepared.forEach(p -> isolated("participant commit", p::commit));
-    Duration listenerTime = serving == null ? Duration.ZERO : notifyListeners(serving, next, changed);
-
-    // record
-    synchronized (history) {
+    synchronized (lock) {
+      String refusal = refusalLocked();
+      if (refusal != null) {
+        abortAll(c.prepared());
+        return finish(new ReloadEvent.Skipped(servingVersion, refusal, c.request().cause(), clock.instant(),
+            elapsed(c.started())));
+      }
+      // swap: readers see the candidate from these writes on
+      current = next;
+      config.publish(next);
       history.addFirst(next);
       while (history.size() > historySize) {
         history.removeLast();
       }
     }
-    rolledBackAt = restored != null ? stamps : null;
-    if (fixed == null) {
-      degraded = false;
-    }
+
+    // commit, listeners, record: each call isolated
+    boolean fromCache = c.request().fixed() != null;
+    servingLastGood = fromCache;
+    rolledBackFrom = c.restored().isPresent() ? c.serving().stamps() : null;
+    lastRejectedStamps = null;
     applied.incrementAndGet();
-    lastGood.ifPresent(cache -> {
-      try {
-        cache.write(next.version(), candidate);
-      } catch (IOException | RuntimeException e) {
-        LOG.warn("{}: could not write the last-good cache {}: {}", name, cache.file(), e.toString());
-      }
-    });
-    List<Problem> safeWarnings = scrub(warnings, candidate, bound.secretPaths());
-    safeWarnings.forEach(w -> LOG.atWarn().addKeyValue("config", name).log("{}", w));
-    Instant now = clock.instant();
-    if (restored != null) {
-      LOG.atInfo().addKeyValue("config", name).addKeyValue("event", "rolled_back").addKeyValue("version", next.version())
-          .addKeyValue("restored", restored.version()).addKeyValue("changed", shortList(changed))
-          .addKeyValue("cause", cause).log("{}: rolled back to the content of version {} as version {}", name,
-              restored.version(), next.version());
-      return finish(new ReloadEvent.RolledBack(next.version(), servingVersion, restored.version(), next.hash(), changed,
-          cause, now, elapsed(started), listenerTime));
+    for (Participant.Prepared p : c.prepared()) {
+      isolated("participant commit", p::commit);
     }
-    LOG.atInfo().addKeyValue("config", name).addKeyValue("event", "applied").addKeyValue("version", next.version())
-        .addKeyValue("changed", shortList(changed)).addKeyValue("cause", cause)
-        .log("{}: applied version {}", name, next.version());
-    return finish(new ReloadEvent.Applied(next.version(), servingVersion, next.hash(), changed, safeWarnings, cause, now,
-        elapsed(started), listenerTime));
+    Duration listenerTime = c.serving() == null ? Duration.ZERO : notifyListeners(c.serving(), next, c.changed(), toCall);
+    if (!fromCache) {
+      lastGood.ifPresent(cache -> isolated("last-good cache write", () -> {
+        try {
+          cache.write(next.version(), next.unredactedTree());
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }));
+    }
+    List<Problem> warnings = scrub(c.warnings(), next.unredactedTree(), next.secretPaths());
+    ReloadEvent event;
+    if (c.restored().isPresent()) {
+      event = new ReloadEvent.RolledBack(next.version(), servingVersion, c.restored().get().version(), next.hash(),
+          c.changed(), c.request().cause(), clock.instant(), elapsed(c.started()), listenerTime);
+    } else {
+      event = new ReloadEvent.Applied(next.version(), servingVersion, next.hash(), c.changed(), warnings,
+          c.request().cause(), clock.instant(), elapsed(c.started()), listenerTime);
+    }
+    isolated("logging", () -> {
+      warnings.forEach(w -> LOG.atWarn().addKeyValue("config", name).log("{}", w));
+      LOG.atInfo().addKeyValue("config", name).addKeyValue("event", event.kind()).addKeyValue("version", next.version())
+          .addKeyValue("changed", shortList(c.changed())).addKeyValue("cause", c.request().cause())
+          .log(c.restored().isPresent() ? "{}: rolled back to the content of version " + c.restored().get().version()
+              + " as version {}" : "{}: applied version {}", name, next.version());
+    });
+    return finish(event);
+  }
+
+  /** Aborts a held candidate's participants; nothing serving changes. */
+  private ReloadEvent abort(Candidate<T> c, String reason) {
+    abortAll(c.prepared());
+    long servingVersion = current == null ? 0 : current.version();
+    isolated("logging", () -> LOG.atInfo().addKeyValue("config", name).addKeyValue("event", "aborted")
+        .log("{}: staged version {} aborted ({})", name, c.next().version(), reason));
+    return finish(new ReloadEvent.Aborted(servingVersion, reason, c.request().cause(), clock.instant(),
+        elapsed(c.started())));
+  }
+
+  private void abortAll(List<Participant.Prepared> prepared) {
+    for (int i = prepared.size() - 1; i >= 0; i--) {
+      isolated("participant abort", prepared.get(i)::abort);
+    }
+    prepared.clear();
+  }
+
+  /** Why nothing may be applied now, or null. */
+  private String refusal() {
+    synchronized (lock) {
+      return refusalLocked();
+    }
+  }
+
+  private String refusalLocked() {
+    return state != State.OPEN ? "closed" : pinned ? "pinned" : null;
   }
 
   private List<Problem> validate(T value, ConfigTree candidate) {
@@ -304,8 +515,11 @@ final class ReloadPipeline<T> {
       Problems collected = new Problems();
       try {
         validator.validate(value, collected);
-      } catch (RuntimeException | LinkageError e) {
-        collected.add("", "a validator failed: " + e);
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        collected.add("", "a validator failed: " + describe(e));
+        LOG.debug("{}: validator {} threw", name, validator.getClass().getName(), e);
       }
       problems.addAll(collected.resolve(candidate));
     }
@@ -313,19 +527,44 @@ final class ReloadPipeline<T> {
     return problems;
   }
 
-  private ReloadEvent reject(Stage stage, List<Problem> problems, ConfigTree candidate, Set<String> secretPaths,
-      long servingVersion, String cause, long started) {
+  /** Every path that is secret: {@link Secret} components, the secret-name rule, and the user's pattern. */
+  private Set<String> secretPaths(ConfigTree candidate, Set<String> annotated) {
+    if (secretPattern.isEmpty()) {
+      return annotated;
+    }
+    Set<String> out = new HashSet<>(annotated);
+    Pattern pattern = secretPattern.get();
+    for (String leaf : candidate.leaves().keySet()) {
+      for (String path : Paths.selfAndAncestors(leaf)) {
+        if (!path.isEmpty() && pattern.matcher(path).matches()) {
+          out.add(path);
+        }
+      }
+    }
+    return out;
+  }
+
+  private Staging<T> refused(ReloadEvent event) {
+    return new Staging<>(null, event);
+  }
+
+  private Staging<T> reject(Stage stage, List<Problem> problems, ConfigTree candidate, Set<String> secretPaths,
+      List<SourceStamp> stamps, long servingVersion, String cause, long started) {
     List<Problem> safe = scrub(problems, candidate, secretPaths);
     ReloadEvent.Rejected event = new ReloadEvent.Rejected(servingVersion, stage, safe, cause, clock.instant(),
         elapsed(started));
-    rejected.incrementAndGet();
     lastRejection = event;
-    LOG.atWarn().addKeyValue("config", name).addKeyValue("event", "rejected")
-        .addKeyValue("stage", stage.name().toLowerCase(java.util.Locale.ROOT)).addKeyValue("serving", servingVersion)
-        .addKeyValue("cause", cause).log("{}: rejected a candidate at {}; {}:\n  {}", name,
-            stage.name().toLowerCase(java.util.Locale.ROOT),
-            servingVersion == 0 ? "nothing is serving yet" : "version " + servingVersion + " keeps serving", render(safe));
-    return finish(event);
+    boolean repeated = stamps != null && stamps.equals(lastRejectedStamps);
+    lastRejectedStamps = stamps;
+    if (!repeated) {
+      rejected.incrementAndGet();
+      isolated("logging", () -> LOG.atWarn().addKeyValue("config", name).addKeyValue("event", "rejected")
+          .addKeyValue("stage", stageName(stage)).addKeyValue("serving", servingVersion).addKeyValue("cause", cause)
+          .log("{}: rejected a candidate at {}; {}:\n  {}", name, stageName(stage),
+              servingVersion == 0 ? "nothing is serving yet" : "version " + servingVersion + " keeps serving",
+              render(safe)));
+    }
+    return refused(event);
   }
 
   private ReloadEvent finish(ReloadEvent event) {
@@ -336,35 +575,41 @@ final class ReloadPipeline<T> {
     return event;
   }
 
-  /** Finds and calls the affected listeners; returns the time taken, except calls handed to executors. */
-  private Duration notifyListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed) {
+  /** The listeners an applied version concerns; a selector that throws skips its listener and is counted. */
+  private List<Listener<T>> affectedListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed) {
+    List<Listener<T>> out = new ArrayList<>();
+    for (Dispatch.Entry<Listener<T>> entry : listeners.affected(changed)) {
+      isolated("listener selector", () -> {
+        if (entry.changed(previous.value(), next.value())) {
+          out.add(entry.item);
+        }
+      });
+    }
+    return out;
+  }
+
+  /** Calls the listeners; returns the time taken, except calls handed to executors. */
+  private Duration notifyListeners(ConfigSnapshot<T> previous, ConfigSnapshot<T> next, List<String> changed,
+      List<Listener<T>> toCall) {
     long started = ticker.getAsLong();
     long handedOff = 0;
     ConfigChange<T> change = new ConfigChange<>(previous, next, changed);
-    for (Dispatch.Entry<Listener<T>> entry : listeners.affected(changed)) {
-      if (!entry.changed(previous.value(), next.value())) {
-        continue;
-      }
-      Listener<T> l = entry.item;
+    for (Listener<T> l : toCall) {
       Runnable call = () -> {
         long t0 = ticker.getAsLong();
         isolated("listener", () -> l.listener().onChange(change));
         long took = ticker.getAsLong() - t0;
         if (took > slowListenerNanos) {
           slowListeners.incrementAndGet();
-          LOG.warn("{}: listener {} took {} ms", name, l.listener().getClass().getName(), took / 1_000_000);
+          isolated("logging", () -> LOG.warn("{}: listener {} took {} ms", name, l.listener().getClass().getName(),
+              took / 1_000_000));
         }
       };
       if (l.executor() == null) {
         call.run();
       } else {
         long t0 = ticker.getAsLong();
-        try {
-          l.executor().execute(call);
-        } catch (RuntimeException e) {
-          listenerFailures.incrementAndGet();
-          LOG.warn("{}: listener executor refused a call: {}", name, e.toString());
-        }
+        isolated("listener executor", () -> l.executor().execute(call));
         handedOff += ticker.getAsLong() - t0;
       }
     }
@@ -378,7 +623,11 @@ final class ReloadPipeline<T> {
       throw e;
     } catch (Throwable e) {
       listenerFailures.incrementAndGet();
-      LOG.warn("{}: {} threw; the reload goes on", name, what, e);
+      try {
+        LOG.warn("{}: {} threw; the reload goes on", name, what, e);
+      } catch (RuntimeException ignored) {
+        // a broken logging backend must not break the reload either
+      }
     }
   }
 
@@ -387,36 +636,51 @@ final class ReloadPipeline<T> {
   /** Parses, binds, validates and diffs a candidate document without applying anything. */
   DryRun dryRun(byte[] document, String format) {
     ConfigSnapshot<T> serving = current;
-    ConfigTree candidate;
+    ConfigTree candidate = ConfigTree.empty();
+    Set<String> secretPaths = Set.of();
     try {
-      candidate = ConfigTree.of(layers.parse(document, format, "candidate." + format));
-    } catch (ConfigException e) {
-      return new DryRun(false, e.problems(), List.of());
+      try {
+        candidate = ConfigTree.of(layers.parse(document, format, "candidate." + format));
+      } catch (ConfigException e) {
+        return new DryRun(false, e.problems(), List.of());
+      }
+      Binder.Result<T> bound = binder.bind(candidate.root(), type);
+      secretPaths = secretPaths(candidate, bound.secretPaths());
+      List<Problem> problems = new ArrayList<>(bound.problems());
+      if (problems.isEmpty()) {
+        problems.addAll(validate(bound.value(), candidate));
+      }
+      if (!problems.isEmpty()) {
+        return new DryRun(false, scrub(problems, candidate, secretPaths), List.of());
+      }
+      return new DryRun(true, List.of(), ConfigSnapshot.redactChanges(serving.unredactedTree().diff(candidate),
+          serving.secretPaths(), secretPaths));
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      LOG.error("{}: internal error in a dry run", name, e);
+      return new DryRun(false, scrub(List.of(new Problem("", candidate.root().origin(), "internal error: " + e)), candidate, secretPaths), List.of());
     }
-    Binder.Result<T> bound = binder.bind(candidate.root(), type);
-    List<Problem> problems = new ArrayList<>(bound.problems());
-    if (problems.isEmpty()) {
-      problems.addAll(validate(bound.value(), candidate));
-    }
-    if (!problems.isEmpty()) {
-      return new DryRun(false, scrub(problems, candidate, bound.secretPaths()), List.of());
-    }
-    return new DryRun(true, List.of(), serving.redactedTree().diff(candidate.redacted(bound.secretPaths())));
   }
 
   // ---- secrets ----------------------------------------------------------------------------------------
 
-  /** Problems with every secret value of the candidate or the serving version blanked out of messages. */
-  private List<Problem> scrub(List<Problem> problems, ConfigTree candidate, Set<String> secretPaths) {
+  /**
+   * Problems with every secret value of the candidate blanked out of messages. Only the candidate's own
+   * secrets are looked for: comparing messages with the serving version's secrets would tell whoever sent
+   * the candidate (a dry run) whether a guess equals a serving secret.
+   */
+  private static List<Problem> scrub(List<Problem> problems, ConfigTree candidate, Set<String> secretPaths) {
     if (problems.isEmpty()) {
       return problems;
     }
     Set<String> secrets = new HashSet<>();
-    collectSecrets(candidate, secretPaths, secrets);
-    ConfigSnapshot<T> serving = current;
-    if (serving != null) {
-      collectSecrets(serving.tree(), serving.secretPaths(), secrets);
-    }
+    candidate.leaves().forEach((path, node) -> {
+      if (node instanceof ConfigNode.ScalarNode s && s.text().length() >= 3
+          && ConfigTree.isSecretPath(path, secretPaths)) {
+        secrets.add(s.text());
+      }
+    });
     if (secrets.isEmpty()) {
       return problems;
     }
@@ -433,46 +697,102 @@ final class ReloadPipeline<T> {
     return out;
   }
 
-  private static void collectSecrets(ConfigTree tree, Set<String> secretPaths, Set<String> out) {
-    tree.leaves().forEach((path, node) -> {
-      if (node instanceof ConfigNode.ScalarNode s && s.text().length() >= 3 && (ConfigTree.isSecretName(path)
-          || Paths.selfAndAncestors(path).stream().anyMatch(secretPaths::contains))) {
-        out.add(s.text());
-      }
-    });
-  }
-
-  // ---- history, pinning, status -----------------------------------------------------------------------
+  // ---- history, pinning, closing, status --------------------------------------------------------------
 
   List<ConfigSnapshot<T>> history() {
-    synchronized (history) {
+    synchronized (lock) {
       return List.copyOf(history);
     }
   }
 
   private Optional<ConfigSnapshot<T>> findInHistory(long version) {
-    synchronized (history) {
+    synchronized (lock) {
       return history.stream().filter(s -> s.version() == version).findFirst();
     }
   }
 
   private String keptVersions() {
-    synchronized (history) {
+    synchronized (lock) {
       return history.isEmpty() ? "none" : history.getLast().version() + ".." + history.getFirst().version();
     }
   }
 
-  ConfigStatus status(List<WatchedFile> files) {
+  /** After this returns, nothing swaps until {@link #unpin()}. */
+  void pin() {
+    synchronized (lock) {
+      pinned = true;
+    }
+  }
+
+  void unpin() {
+    synchronized (lock) {
+      pinned = false;
+    }
+  }
+
+  /**
+   * Refuses further swaps, aborts a held candidate, waits up to {@code timeout} for the run in flight (unless
+   * called from it), and releases the shared threads.
+   */
+  void close(Duration timeout) {
+    StagedChange<T> held;
+    synchronized (lock) {
+      if (state != State.OPEN) {
+        return;
+      }
+      state = State.CLOSING;
+      held = staged;
+    }
+    if (held != null) {
+      held.resolve(false, "the config was closed");
+    }
+    if (!runner.isRunnerThread()) {
+      try {
+        if (!runner.awaitIdle(timeout)) {
+          LOG.warn("{}: a reload was still running {} after close(); it will not be applied", name, timeout);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    synchronized (lock) {
+      state = State.CLOSED;
+    }
+    threads.close();
+  }
+
+  ConfigStatus status(List<WatchedFile> files, List<String> triggerProblems) {
     ConfigSnapshot<T> serving = current;
+    List<String> degraded = new ArrayList<>();
+    if (servingLastGood) {
+      degraded.add(lastGoodReason);
+    }
+    degraded.addAll(triggerProblems);
+    boolean isPinned;
+    boolean isStaged;
+    synchronized (lock) {
+      isPinned = pinned;
+      isStaged = staged != null;
+    }
     return new ConfigStatus(name, serving.version(), serving.hash(), serving.time(), Optional.ofNullable(lastResult),
-        Optional.ofNullable(lastRejection), degraded, pinned, applied.get(), rejected.get(), listenerFailures.get(),
-        slowListeners.get(), files);
+        Optional.ofNullable(lastRejection), degraded, servingLastGood, isPinned, isStaged, applied.get(),
+        rejected.get(), listenerFailures.get(), slowListeners.get(), files);
   }
 
   // ---- helpers ----------------------------------------------------------------------------------------
 
   private Duration elapsed(long started) {
     return Duration.ofNanos(ticker.getAsLong() - started);
+  }
+
+  private static String stageName(Stage stage) {
+    return stage.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** What a user hook's throwable says: its message, or its type when it has none. Never a stack trace. */
+  private static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
   }
 
   private static String render(List<Problem> problems) {

@@ -82,10 +82,11 @@ class FileWatcherTest {
     K8sVolume.write(dir, Map.of("app.yaml", "greeting: hi\n"));
     Path real = dir.toRealPath();
     String stamp = Files.readSymbolicLink(dir.resolve("..data")).toString();
-    assertThat(FileWatcher.anchorsOf(dir.resolve("app.yaml"))).extracting(Object::toString).containsExactly(
-        "Anchor[dir=" + real + ", name=app.yaml]", "Anchor[dir=" + real.resolve(stamp) + ", name=app.yaml]");
-    assertThat(FileWatcher.anchorsOf(dir.resolve("not/yet/there.yaml"))).extracting(Object::toString)
-        .containsExactly("Anchor[dir=" + real + ", name=not]");
+    assertThat(FileWatcher.anchorsOf(dir.resolve("app.yaml"))).containsExactly(
+        new FileWatcher.Anchor(real, "app.yaml"), new FileWatcher.Anchor(real, "..data"),
+        new FileWatcher.Anchor(real.resolve(stamp), "app.yaml"), new FileWatcher.Anchor(real, stamp, false));
+    assertThat(FileWatcher.anchorsOf(dir.resolve("not/yet/there.yaml")))
+        .containsExactly(new FileWatcher.Anchor(real, "not"));
   }
 
   @Test

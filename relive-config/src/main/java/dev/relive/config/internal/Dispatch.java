@@ -94,6 +94,14 @@ public final class Dispatch<E> {
     return out;
   }
 
+  /** Everything registered, in registration order. */
+  public List<Entry<E>> all() {
+    List<Entry<E>> out = new ArrayList<>();
+    byPath.values().forEach(out::addAll);
+    out.sort(Comparator.comparingLong(e -> e.seq));
+    return out;
+  }
+
   public boolean isEmpty() {
     return byPath.isEmpty();
   }

@@ -1,19 +1,19 @@
 package dev.relive.config.internal;
 
-import dev.relive.config.Key;
-
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Key paths as text: keys joined by {@code .}, list indexes as {@code [n]}; a key that contains {@code .},
- * brackets, quotes or spaces, or is empty, is written in double quotes ({@code limits."a.b"}).
+ * brackets, quotes, backslashes or spaces, or is empty, is written in double quotes ({@code limits."a.b"}),
+ * with {@code \} and {@code "} escaped by a backslash. {@link #parse} reads back exactly what
+ * {@link #child} and {@link #index} wrote.
  */
 public final class Paths {
   private Paths() {}
 
   public static String child(String parent, String key) {
-    String k = needsQuotes(key) ? '"' + key.replace("\"", "\\\"") + '"' : key;
+    String k = needsQuotes(key) ? '"' + key.replace("\\", "\\\\").replace("\"", "\\\"") + '"' : key;
     return parent.isEmpty() ? k : parent + "." + k;
   }
 
@@ -27,7 +27,7 @@ public final class Paths {
     }
     for (int i = 0; i < key.length(); i++) {
       char c = key.charAt(i);
-      if (c == '.' || c == '[' || c == ']' || c == '"' || Character.isWhitespace(c)) {
+      if (c == '.' || c == '[' || c == ']' || c == '"' || c == '\\' || Character.isWhitespace(c)) {
         return true;
       }
     }
@@ -51,8 +51,12 @@ public final class Paths {
         if (end < 0) {
           throw new IllegalArgumentException("unclosed '[' in path '" + path + "'");
         }
+        String digits = path.substring(i + 1, end);
         try {
-          out.add(Integer.parseInt(path.substring(i + 1, end)));
+          if (digits.isEmpty() || !digits.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+            throw new NumberFormatException(digits);
+          }
+          out.add(Integer.parseInt(digits));
         } catch (NumberFormatException e) {
           throw new IllegalArgumentException("bad list index in path '" + path + "'", e);
         }
@@ -64,6 +68,8 @@ public final class Paths {
         }
         i++;
         expectKey = true;
+      } else if (!expectKey) {
+        throw new IllegalArgumentException("expected '.' or '[' at offset " + i + " of path '" + path + "'");
       } else if (c == '"') {
         StringBuilder key = new StringBuilder();
         i++;

@@ -6,15 +6,70 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The small shared daemon threads Relive runs on: reloads, and timers for debouncing. */
+/**
+ * The small shared daemon threads Relive runs on: reloads, and timers for quiet periods, polling and staged
+ * timeouts. They exist while someone holds a {@link Lease}: the first lease starts them, closing the last one
+ * stops them, so a closed application (or a redeployed web application) keeps no Relive thread and no class
+ * loader alive.
+ */
 public final class Threads {
+  private static int leases;
+  private static ExecutorService reloads;
+  private static ScheduledExecutorService timers;
+
   private Threads() {}
 
-  /** Runs reloads; each live config serialises its own runs on it. */
-  public static final ExecutorService RELOADS = Executors.newCachedThreadPool(daemon("relive-reload"));
+  /** The shared threads, for as long as the lease is open. Close it exactly once. */
+  public static final class Lease implements AutoCloseable {
+    private final ExecutorService reloadPool;
+    private final ScheduledExecutorService timerPool;
+    private boolean closed;
 
-  /** Timers (quiet periods, polling). */
-  public static final ScheduledExecutorService TIMERS = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
+    private Lease(ExecutorService reloads, ScheduledExecutorService timers) {
+      this.reloadPool = reloads;
+      this.timerPool = timers;
+    }
+
+    /** Runs reloads; each live config serialises its own runs on it. */
+    public ExecutorService reloads() {
+      return reloadPool;
+    }
+
+    /** Timers (quiet periods, polling, timeouts). */
+    public ScheduledExecutorService timers() {
+      return timerPool;
+    }
+
+    @Override
+    public void close() {
+      synchronized (Threads.class) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        if (--leases == 0) {
+          reloads.shutdown();
+          timers.shutdownNow();
+          reloads = null;
+          timers = null;
+        }
+      }
+    }
+  }
+
+  /** Takes a lease on the shared threads, starting them if nobody holds one. */
+  public static synchronized Lease acquire() {
+    if (leases++ == 0) {
+      reloads = Executors.newCachedThreadPool(daemon("relive-reload"));
+      timers = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
+    }
+    return new Lease(reloads, timers);
+  }
+
+  /** How many leases are open (tests check that closing releases them). */
+  public static synchronized int leases() {
+    return leases;
+  }
 
   public static ThreadFactory daemon(String prefix) {
     AtomicInteger n = new AtomicInteger();

@@ -31,4 +31,13 @@ public interface ConfigSource {
   default List<Path> watchedFiles() {
     return List.of();
   }
+
+  /**
+   * Triggers that say when this source changed, for sources that are told rather than watched through the
+   * filesystem (an etcd watch, a message bus). Files named by {@link #watchedFiles()} need none: the engine
+   * watches them itself when file watching is on.
+   */
+  default List<ChangeTrigger> triggers() {
+    return List.of();
+  }
 }

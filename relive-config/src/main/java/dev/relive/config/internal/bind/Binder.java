@@ -92,12 +92,20 @@ public final class Binder {
    * @throws IllegalArgumentException naming the first unsupported component
    */
   public static void checkSupported(Type type, String path) {
+    checkSupported(type, path, new ArrayList<>());
+  }
+
+  /**
+   * @param enclosing the record types being checked, outermost first, with the path at which each sits: a
+   *     type met again is a cycle, which no finite configuration could describe and binding would recurse on
+   */
+  private static void checkSupported(Type type, String path, List<Object[]> enclosing) {
     Class<?> raw = raw(type);
     if (raw == ConfigTree.class || raw == ConfigNode.class || isScalar(raw)) {
       return;
     }
     if (raw == Optional.class || List.class == raw || Set.class == raw || Collection.class == raw) {
-      checkSupported(typeArg(type, 0, path), path + "[]");
+      checkSupported(typeArg(type, 0, path), path + "[]", enclosing);
       return;
     }
     if (raw == Map.class) {
@@ -105,13 +113,23 @@ public final class Binder {
       if (key != String.class && !key.isEnum()) {
         throw new IllegalArgumentException(path + ": map keys must be String or an enum, were " + key.getName());
       }
-      checkSupported(typeArg(type, 1, path), path + ".*");
+      checkSupported(typeArg(type, 1, path), path + ".*", enclosing);
       return;
     }
     if (raw.isRecord()) {
-      for (RecordComponent c : raw.getRecordComponents()) {
-        checkSupported(c.getGenericType(), Paths.child(path, keyOf(c)));
+      for (Object[] outer : enclosing) {
+        if (outer[0] == raw) {
+          String at = ((String) outer[1]).isEmpty() ? raw.getSimpleName() : (String) outer[1];
+          throw new IllegalArgumentException(String.format("%s refers back to %s (%s): recursive configuration "
+              + "types are not supported; use a Map or ConfigTree for trees of unknown depth",
+              path, raw.getSimpleName(), at));
+        }
       }
+      enclosing.add(new Object[] {raw, path});
+      for (RecordComponent c : raw.getRecordComponents()) {
+        checkSupported(c.getGenericType(), Paths.child(path, keyOf(c)), enclosing);
+      }
+      enclosing.remove(enclosing.size() - 1);
       return;
     }
     throw new IllegalArgumentException((path.isEmpty() ? "configuration type" : path) + ": cannot bind to "
@@ -462,20 +480,24 @@ public final class Binder {
       String text = node.text().trim();
       Matcher m = DURATION.matcher(text);
       if (m.matches()) {
-        long n = Long.parseLong(m.group(1));
-        return switch (m.group(2)) {
-          case "ns" -> Duration.ofNanos(n);
-          case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        };
+        try {
+          long n = Long.parseLong(m.group(1));
+          return switch (m.group(2)) {
+            case "ns" -> Duration.ofNanos(n);
+            case "us" -> Duration.ofNanos(Math.multiplyExact(n, 1000L));
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+          };
+        } catch (ArithmeticException | NumberFormatException e) {
+          return fail(node, path, "is too long for a duration" + shown);
+        }
       }
       try {
         return Duration.parse(text);
-      } catch (DateTimeParseException e) {
+      } catch (DateTimeParseException | ArithmeticException e) {
         return fail(node, path, "must be a duration such as 500ms, 30s, 5m, 2h, 1d or PT30S" + shown);
       }
     }

@@ -2,14 +2,14 @@ package dev.relive.config.internal.watch;
 
 import dev.relive.config.Registration;
 import dev.relive.config.WatchMode;
-import dev.relive.config.WatchedFile;
 import dev.relive.config.internal.Digests;
 import dev.relive.config.internal.Threads;
-
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
@@ -20,15 +20,20 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -40,79 +45,93 @@ import org.slf4j.LoggerFactory;
  * watching never silently stops.
  *
  * <p>How a file is watched. Files are replaced by rename far more often than written in place (editors,
- * {@code sed -i}, Kubernetes), so the watcher registers <em>directories</em>. For each file it keeps a set of
- * anchors, (directory, name) pairs: the file's own directory and name, then each hop of its symlink chain
- * resolved to a real directory (a ConfigMap's {@code config.yaml -> ..data/config.yaml} gives the volume
- * directory and the current {@code ..<timestamp>} directory). A directory that does not exist is anchored at
- * its nearest existing ancestor, by the name of the next path element, so its re-creation is seen. An event
- * concerns a file when it names an anchor, or names a Kubernetes {@code ..} entry in an anchor directory, or
- * is an overflow; then the anchors are resolved again (a swap re-points them) and, once the file has been
- * quiet for the quiet period, the reload runs. Reloads read through the path the user gave and compare
- * digests, so an event that changed nothing produces no version.
+ * {@code sed -i}, Kubernetes, Capistrano-style {@code ln -sfn} deploys, {@code mv conf.new conf}), so the
+ * watcher registers <em>directories</em>. For each file it keeps a set of anchors, (directory, name) pairs,
+ * found by walking the path one component at a time as the kernel does: every component that is a symlink is
+ * anchored in its real directory and followed; the file itself is anchored in its real directory; and that
+ * directory is anchored by its name in its own parent, so replacing the directory by rename is seen too. A
+ * directory that does not exist is anchored at its nearest existing ancestor, by the name of the next path
+ * element, so its re-creation is seen. An event concerns a file when it names an anchor, or names a
+ * Kubernetes {@code ..} entry in an anchor directory, or is an overflow; then the anchors are resolved again
+ * (a swap re-points them) and the reload runs once the file has been quiet for the quiet period, or at the
+ * latest the maximum wait after the first change, so a writer that never pauses cannot starve it. Reloads
+ * read through the path the user gave and compare digests, so an event that changed nothing produces no
+ * version.
  *
  * <p>When a file has settled. With events, a file has settled when no event concerning it arrived for the
- * quiet period: every write to it, every rename over it, raises one. With polling, a change is seen when its
- * content digest differs from the last poll, and it has settled when a read a quiet period later gives the
- * same digest. Content is read only once settled, so a truncated or half-written file is never applied
- * unless its writer stops for longer than the quiet period; a file that settles bad is reported.
+ * quiet period. With polling, a change is seen when its signature (identity, size, time, digest) differs from
+ * the last poll, and it has settled when a read a quiet period later gives the same signature.
  *
- * <p>Polling is chosen for files on stores that deliver no events (nfs, cifs/smb, fuse, 9p, virtiofs,
- * vboxsf and similar), when forced, and when a directory cannot be registered (the inotify watch limit). On
- * every file a safety reload runs at the safety interval whatever the mode. An overflow rescans every file.
- * If the watch service fails, the watcher reports it, builds a new one with backoff, re-registers and
- * rescans.
+ * <p>Recovery. Polling is chosen for files on stores that deliver no events (nfs, cifs/smb, fuse, 9p,
+ * virtiofs, vboxsf and similar), when forced, and when a directory cannot be registered (the inotify watch
+ * limit); a file that fell back to polling returns to events at a later poll once registration works again.
+ * Every safety interval each watched file is reloaded whatever the events say, and each registered
+ * directory's identity ({@code fileKey}) is checked: a directory replaced under a registration that cannot
+ * see it is registered again, and the file's status says so. An overflow rescans every file. If the watch
+ * service fails, the watcher builds a new one with backoff, re-registers and rescans. The watcher thread
+ * survives anything short of a {@link VirtualMachineError}; if it dies all the same, every file is polled
+ * and reported as degraded.
+ *
+ * <p>Lifetime. A watcher holds its thread and a lease on the shared timers while it watches at least one
+ * file; closing the last handle stops both, and {@link #shared()} then starts a new watcher when asked.
  */
 public final class FileWatcher {
   private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
   private static final int MAX_LINK_HOPS = 40;
+  private static final int MAX_NOTES = 10;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-  private static volatile FileWatcher shared;
+  private static FileWatcher shared;
 
-  /** Options for one watched file. */
-  public record Options(WatchMode mode, Duration quietPeriod, Duration pollInterval, Duration safetyInterval) {}
+  /**
+   * Options for one watched file.
+   *
+   * @param maxWait the longest a reload waits after the first change of a burst, however busy the writer
+   */
+  public record Options(WatchMode mode, Duration quietPeriod, Duration maxWait, Duration pollInterval,
+      Duration safetyInterval) {}
 
-  public record Anchor(Path dir, String name) {}
+  /** How a file is watched now, for status. */
+  public record Status(Path path, WatchMode mode, Optional<Instant> lastChange, Optional<String> warning,
+      List<String> notes) {}
+
+  /** A (directory, name) pair whose events concern a file; {@code essential} anchors fall back to polling. */
+  public record Anchor(Path dir, String name, boolean essential) {
+    public Anchor(Path dir, String name) {
+      this(dir, name, true);
+    }
+  }
 
   private final Supplier<WatchService> services;
   private final Clock clock;
+  private final boolean runThread;
   private final Object lock = new Object();
   private final Map<Path, WatchKey> keys = new HashMap<>();
+  private final Map<Path, Object> keyIds = new HashMap<>();
   private final Set<Handle> handles = new LinkedHashSet<>();
   private WatchService service;
+  private Threads.Lease threads;
+  private Thread thread;
+  private boolean stopped;
+  private volatile String failure;
 
+  /** A watcher with its own thread (started with the first watched file). */
   public FileWatcher(Supplier<WatchService> services, Clock clock) {
     this(services, clock, true);
   }
 
-  /** With {@code run} false no thread takes events: tests drive {@link #handle} themselves. */
-  public FileWatcher(Supplier<WatchService> services, Clock clock, boolean run) {
+  /** With {@code runThread} false no thread takes events: tests drive {@link #handle} themselves. */
+  public FileWatcher(Supplier<WatchService> services, Clock clock, boolean runThread) {
     this.services = services;
     this.clock = clock;
-    this.service = services.get();
-    if (run) {
-      Threads.daemon("relive-file-watcher").newThread(this::loop).start();
-    }
+    this.runThread = runThread;
   }
 
-  /** The current watch service (tests simulate its failure). */
-  public WatchService service() {
-    synchronized (lock) {
-      return service;
+  /** The process-wide watcher, started on demand and stopped when it watches nothing. */
+  public static synchronized FileWatcher shared() {
+    if (shared == null || shared.isStopped()) {
+      shared = new FileWatcher(FileWatcher::newService, Clock.systemUTC());
     }
-  }
-
-  public static FileWatcher shared() {
-    FileWatcher w = shared;
-    if (w == null) {
-      synchronized (FileWatcher.class) {
-        w = shared;
-        if (w == null) {
-          w = new FileWatcher(FileWatcher::newService, Clock.systemUTC());
-          shared = w;
-        }
-      }
-    }
-    return w;
+    return shared;
   }
 
   private static WatchService newService() {
@@ -123,20 +142,58 @@ public final class FileWatcher {
     }
   }
 
-  /** Starts watching {@code file}; {@code onChange} runs after each settled change and at every safety interval. */
+  /** The current watch service (tests simulate its failure). */
+  public WatchService service() {
+    synchronized (lock) {
+      return service;
+    }
+  }
+
+  /** Why the watcher thread stopped, if it did: then every file is polled. */
+  public Optional<String> failure() {
+    return Optional.ofNullable(failure);
+  }
+
+  /** True once the last handle closed: this watcher will not watch again. */
+  public boolean isStopped() {
+    synchronized (lock) {
+      return stopped;
+    }
+  }
+
+  /**
+   * Starts watching {@code file}; {@code onChange} runs after each settled change and at every safety
+   * interval. A change that happened between the caller's last read and this registration is caught by one
+   * settled reload right after it.
+   *
+   * @throws IllegalStateException if this watcher was stopped (use {@link #shared()} for a fresh one)
+   */
   public Handle watch(Path file, Options options, Runnable onChange) {
     Handle handle = new Handle(file, options, onChange);
     synchronized (lock) {
+      if (stopped) {
+        throw new IllegalStateException("this file watcher was stopped");
+      }
+      if (threads == null) {
+        threads = Threads.acquire();
+        service = services.get();
+        if (runThread) {
+          thread = Threads.daemon("relive-file-watcher").newThread(this::loop);
+          thread.start();
+        }
+      }
+      handle.timers = threads.timers();
       handles.add(handle);
-      handle.mode = chooseMode(file, options.mode());
+      handle.mode = failure != null ? WatchMode.POLL : chooseMode(file, options.mode());
       handle.resolve();
     }
     handle.checkMountPoint();
     if (handle.mode == WatchMode.POLL) {
       handle.startPolling();
     }
-    handle.safety = Threads.TIMERS.scheduleWithFixedDelay(handle::safetyCheck, options.safetyInterval().toNanos(),
-        options.safetyInterval().toNanos(), TimeUnit.NANOSECONDS);
+    long safety = options.safetyInterval().toNanos();
+    handle.safety = handle.timers.scheduleWithFixedDelay(handle::safetyCheck, safety, safety, TimeUnit.NANOSECONDS);
+    handle.debounce();
     return handle;
   }
 
@@ -171,30 +228,98 @@ public final class FileWatcher {
     return p != null ? p : dir.getRoot();
   }
 
+  /** Ends this watcher once its last handle has closed: the thread, the service and the timer lease. */
+  private void stopIfIdle() {
+    Threads.Lease lease;
+    WatchService closing;
+    synchronized (lock) {
+      if (!handles.isEmpty() || threads == null) {
+        return;
+      }
+      stopped = true;
+      lease = threads;
+      threads = null;
+      closing = service;
+      keys.clear();
+      keyIds.clear();
+    }
+    try {
+      closing.close();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("closing the watch service: {}", e.toString());
+    }
+    lease.close();
+  }
+
   // ---- the watcher thread ------------------------------------------------------------------------------
 
   private void loop() {
     Duration backoff = Duration.ofMillis(100);
-    while (true) {
-      WatchKey key;
-      try {
-        key = service.take();
-        backoff = Duration.ofMillis(100);
-      } catch (InterruptedException e) {
-        return;
-      } catch (RuntimeException e) {
-        LOG.error("the file watch service failed ({}); recreating it in {} ms", e.toString(), backoff.toMillis());
-        pause(backoff);
-        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-        recover();
-        continue;
+    try {
+      while (true) {
+        WatchService current;
+        synchronized (lock) {
+          if (stopped) {
+            return;
+          }
+          current = service;
+        }
+        WatchKey key;
+        try {
+          key = current.take();
+          backoff = Duration.ofMillis(100);
+        } catch (InterruptedException e) {
+          return;
+        } catch (ClosedWatchServiceException e) {
+          if (isStopped()) {
+            return;
+          }
+          LOG.error("the file watch service was closed; recreating it in {} ms", backoff.toMillis());
+          pause(backoff);
+          backoff = next(backoff);
+          recover();
+          continue;
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) {
+          LOG.error("the file watch service failed ({}); recreating it in {} ms", e.toString(), backoff.toMillis());
+          pause(backoff);
+          backoff = next(backoff);
+          recover();
+          continue;
+        }
+        try {
+          process(key);
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) {
+          LOG.error("error while handling file events for {}; watching goes on", key.watchable(), e);
+        }
       }
-      try {
-        process(key);
-      } catch (RuntimeException e) {
-        LOG.error("error while handling file events for {}; watching goes on", key.watchable(), e);
-      }
+    } catch (Throwable e) {
+      died(e);
+      throw e;
     }
+  }
+
+  /** The loop ended by a VM error: say so loudly and poll every file, so changes are still seen. */
+  private void died(Throwable e) {
+    failure = "the file watcher thread stopped (" + e + "); every file is polled instead";
+    LOG.error(failure, e);
+    List<Handle> all;
+    synchronized (lock) {
+      all = new ArrayList<>(handles);
+    }
+    for (Handle h : all) {
+      h.mode = WatchMode.POLL;
+      h.note("the watcher thread stopped; polling");
+      h.startPolling();
+    }
+  }
+
+  private static Duration next(Duration backoff) {
+    Duration doubled = backoff.multipliedBy(2);
+    return doubled.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : doubled;
   }
 
   private static void pause(Duration d) {
@@ -208,6 +333,9 @@ public final class FileWatcher {
   private void recover() {
     List<Handle> all;
     synchronized (lock) {
+      if (stopped) {
+        return;
+      }
       try {
         service.close();
       } catch (IOException | RuntimeException e) {
@@ -220,6 +348,7 @@ public final class FileWatcher {
         return;
       }
       keys.clear();
+      keyIds.clear();
       all = new ArrayList<>(handles);
       all.forEach(Handle::resolve);
     }
@@ -254,6 +383,7 @@ public final class FileWatcher {
       }
       if (!valid) {
         keys.remove(dir);
+        keyIds.remove(dir);
         for (Handle h : handles) {
           if (h.anchoredIn(dir)) {
             touched.add(h);
@@ -276,43 +406,77 @@ public final class FileWatcher {
     keys.entrySet().removeIf(e -> {
       if (!used.contains(e.getKey())) {
         e.getValue().cancel();
+        keyIds.remove(e.getKey());
         return true;
       }
       return false;
     });
   }
 
+  /** A directory's identity, to notice that the registered inode was replaced. */
+  private static Object identity(Path dir) {
+    try {
+      BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return a.fileKey() != null ? a.fileKey() : a.creationTime();
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** One watched file: its anchors, its debounce, its poller and its status. */
   public final class Handle implements Registration {
-    public final Path path;
-    public final Options options;
-    public final Runnable onChange;
-    public volatile WatchMode mode;
-    public volatile Instant lastChange;
-    public volatile String warning;
+    final Path path;
+    final Options options;
+    final Runnable onChange;
+    volatile WatchMode mode;
+    volatile Instant lastChange;
+    volatile String warning;
+    private final Deque<String> notes = new ArrayDeque<>();
     private Set<Anchor> anchors = Set.of();
+    private boolean fellBack;
     private ScheduledFuture<?> pending;
+    private long firstPendingNanos;
     private ScheduledFuture<?> poller;
     private ScheduledFuture<?> safety;
+    private ScheduledExecutorService timers;
     private String seenSignature;
     private volatile boolean closed;
 
-    public Handle(Path path, Options options, Runnable onChange) {
+    Handle(Path path, Options options, Runnable onChange) {
       this.path = path;
       this.options = options;
       this.onChange = onChange;
     }
 
-    public WatchedFile status() {
-      return new WatchedFile(path, mode, Optional.ofNullable(lastChange), Optional.ofNullable(warning));
+    public Status status() {
+      String w = failure != null ? failure : warning;
+      List<String> n;
+      synchronized (notes) {
+        n = List.copyOf(notes);
+      }
+      return new Status(path, mode, Optional.ofNullable(lastChange), Optional.ofNullable(w), n);
     }
 
-    public boolean concerns(Path dir, String name) {
-      return mode == WatchMode.EVENTS && (anchors.contains(new Anchor(dir, name))
-          || (name.startsWith("..") && anchoredIn(dir)));
+    /** True while changes to this file cannot be seen as promptly as its mode promises. */
+    public boolean degraded() {
+      return failure != null || fellBack;
     }
 
-    public boolean anchoredIn(Path dir) {
+    private void note(String text) {
+      synchronized (notes) {
+        notes.addLast(clock.instant() + " " + text);
+        while (notes.size() > MAX_NOTES) {
+          notes.removeFirst();
+        }
+      }
+    }
+
+    boolean concerns(Path dir, String name) {
+      return mode == WatchMode.EVENTS && (anchors.contains(new Anchor(dir, name, true))
+          || anchors.contains(new Anchor(dir, name, false)) || (name.startsWith("..") && anchoredIn(dir)));
+    }
+
+    boolean anchoredIn(Path dir) {
       for (Anchor a : anchors) {
         if (a.dir().equals(dir)) {
           return true;
@@ -324,27 +488,37 @@ public final class FileWatcher {
     /**
      * Recomputes the anchors and registers their directories, again until they are stable: a directory
      * created between computing the anchors and registering its parent is then seen. Call with the lock held.
+     *
+     * @return false if an essential directory could not be registered (the file is then polled)
      */
-    public void resolve() {
+    boolean resolve() {
       if (closed) {
-        return;
+        return true;
       }
       Set<Anchor> next = anchorsOf(path);
       for (int round = 0; round < MAX_LINK_HOPS; round++) {
         if (mode == WatchMode.EVENTS) {
           for (Anchor a : next) {
-            if (!keys.containsKey(a.dir())) {
-              try {
-                keys.put(a.dir(), a.dir().register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                    StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
-              } catch (IOException | RuntimeException e) {
-                warning = "cannot watch " + a.dir() + " (" + e + "); polling instead";
-                LOG.warn("{}: {}", path, warning);
-                mode = WatchMode.POLL;
-                anchors = next;
-                startPolling();
-                return;
+            if (keys.containsKey(a.dir())) {
+              continue;
+            }
+            try {
+              keys.put(a.dir(), a.dir().register(service, StandardWatchEventKinds.ENTRY_CREATE,
+                  StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+              keyIds.put(a.dir(), identity(a.dir()));
+            } catch (IOException | RuntimeException e) {
+              if (!a.essential()) {
+                LOG.debug("{}: cannot watch {} for a replacement of the directory: {}", path, a.dir(), e.toString());
+                continue;
               }
+              warning = "cannot watch " + a.dir() + " (" + e + "); polling until it can be watched again";
+              LOG.warn("{}: {}", path, warning);
+              note("fell back to polling: cannot watch " + a.dir());
+              mode = WatchMode.POLL;
+              fellBack = true;
+              anchors = next;
+              startPolling();
+              return false;
             }
           }
         }
@@ -355,36 +529,57 @@ public final class FileWatcher {
         next = again;
       }
       anchors = next;
+      return true;
     }
 
     /** A change concerning this file was seen: record it and (re)start the quiet period. */
-    public void changed() {
+    void changed() {
       lastChange = clock.instant();
       debounce();
     }
 
-    /** Reload once the file has been quiet for the quiet period. */
-    private void debounce() {
+    /**
+     * Reload once the file has been quiet for the quiet period, and at the latest the maximum wait after the
+     * first change of the burst.
+     */
+    void debounce() {
       synchronized (this) {
         if (closed) {
           return;
         }
-        if (pending != null) {
+        long now = System.nanoTime();
+        if (pending != null && !pending.isDone()) {
           pending.cancel(false);
+        } else {
+          firstPendingNanos = now;
         }
-        pending = Threads.TIMERS.schedule(this::settled, options.quietPeriod().toNanos(), TimeUnit.NANOSECONDS);
+        long delay = Math.min(options.quietPeriod().toNanos(), firstPendingNanos + options.maxWait().toNanos() - now);
+        try {
+          pending = timers().schedule(this::settled, Math.max(0, delay), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+          LOG.debug("{}: the watcher is stopping; change not scheduled", path);
+        }
       }
+    }
+
+    private ScheduledExecutorService timers() {
+      return timers;
     }
 
     private void settled() {
       if (mode == WatchMode.POLL) {
         String now = signature();
         synchronized (this) {
-          if (!now.equals(seenSignature)) {
+          boolean overdue = System.nanoTime() - firstPendingNanos >= options.maxWait().toNanos();
+          if (!now.equals(seenSignature) && !overdue) {
             seenSignature = now;
-            changed();
+            lastChange = clock.instant();
+            long left = firstPendingNanos + options.maxWait().toNanos() - System.nanoTime();
+            pending = timers().schedule(this::settled, Math.max(0, Math.min(options.quietPeriod().toNanos(), left)),
+                TimeUnit.NANOSECONDS);
             return;
           }
+          seenSignature = now;
         }
       }
       fire();
@@ -396,24 +591,38 @@ public final class FileWatcher {
       }
       try {
         onChange.run();
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
         LOG.warn("{}: reload request failed: {}", path, e.toString());
       }
     }
 
-    public void startPolling() {
+    void startPolling() {
       synchronized (this) {
         if (poller != null || closed) {
           return;
         }
         seenSignature = signature();
-        poller = Threads.TIMERS.scheduleWithFixedDelay(this::poll, options.pollInterval().toNanos(),
-            options.pollInterval().toNanos(), TimeUnit.NANOSECONDS);
+        long interval = options.pollInterval().toNanos();
+        poller = timers().scheduleWithFixedDelay(this::poll, interval, interval, TimeUnit.NANOSECONDS);
+      }
+    }
+
+    private void stopPolling() {
+      synchronized (this) {
+        if (poller != null) {
+          poller.cancel(false);
+          poller = null;
+        }
       }
     }
 
     private void poll() {
       try {
+        if (fellBack && failure == null) {
+          tryEventsAgain();
+        }
         String now = signature();
         boolean differs;
         synchronized (this) {
@@ -425,19 +634,66 @@ public final class FileWatcher {
         if (differs) {
           changed();
         }
-      } catch (RuntimeException e) {
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
         LOG.warn("{}: polling failed ({}); trying again at the next interval", path, e.toString());
       }
     }
 
-    /** Resolves again and reloads once quiet, whatever the events said: catches anything missed. */
-    private void safetyCheck() {
-      if (mode == WatchMode.EVENTS) {
-        synchronized (lock) {
-          resolve();
+    /** A file that fell back to polling registers its directories again; on success it is back on events. */
+    private void tryEventsAgain() {
+      boolean back;
+      synchronized (lock) {
+        if (closed || stopped) {
+          return;
+        }
+        mode = WatchMode.EVENTS;
+        back = resolve();
+        if (back) {
+          fellBack = false;
+          warning = null;
         }
       }
-      debounce();
+      if (back) {
+        stopPolling();
+        note("back on events: its directories can be watched again");
+        LOG.info("{}: watching with events again", path);
+        changed();
+      }
+    }
+
+    /**
+     * Resolves again, registers anew every anchor directory whose identity changed under its registration,
+     * and reloads once quiet, whatever the events said: catches anything missed.
+     */
+    private void safetyCheck() {
+      try {
+        if (mode == WatchMode.EVENTS) {
+          List<Path> replaced = new ArrayList<>();
+          synchronized (lock) {
+            for (Anchor a : anchors) {
+              WatchKey key = keys.get(a.dir());
+              if (key != null && !Objects.equals(keyIds.get(a.dir()), identity(a.dir()))) {
+                key.cancel();
+                keys.remove(a.dir());
+                keyIds.remove(a.dir());
+                replaced.add(a.dir());
+              }
+            }
+            resolve();
+          }
+          for (Path dir : replaced) {
+            note("registered " + dir + " again: the directory was replaced");
+            LOG.warn("{}: {} was replaced under its watch; registered it again", path, dir);
+          }
+        }
+        debounce();
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        LOG.warn("{}: safety check failed ({}); trying again at the next interval", path, e.toString());
+      }
     }
 
     /**
@@ -459,7 +715,7 @@ public final class FileWatcher {
       }
     }
 
-    public void checkMountPoint() {
+    void checkMountPoint() {
       try {
         Path real = path.toRealPath();
         if (MountPoints.isMountPoint(real, MountPoints.readMountinfo())) {
@@ -474,8 +730,11 @@ public final class FileWatcher {
 
     @Override
     public void close() {
-      closed = true;
       synchronized (this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
         for (ScheduledFuture<?> f : new ScheduledFuture<?>[] {pending, poller, safety}) {
           if (f != null) {
             f.cancel(false);
@@ -486,41 +745,57 @@ public final class FileWatcher {
         handles.remove(this);
         releaseUnusedKeys();
       }
+      stopIfIdle();
     }
   }
 
   /**
-   * The anchors of a file: each hop of its symlink chain as (real directory, name); a missing directory is
-   * anchored at its nearest existing ancestor by the next path element.
+   * The anchors of a file, found by walking its path one component at a time: each symlink component in its
+   * real directory (and followed), the file in its real directory, and that directory by name in its parent.
+   * A missing directory is anchored at its nearest existing ancestor by the next path element.
    */
   public static Set<Anchor> anchorsOf(Path file) {
     Set<Anchor> out = new LinkedHashSet<>();
-    Path p = file.toAbsolutePath().normalize();
-    for (int hop = 0; hop < MAX_LINK_HOPS && p.getParent() != null; hop++) {
-      Path parent = p.getParent();
-      Path realParent;
-      try {
-        realParent = parent.toRealPath();
-      } catch (IOException e) {
-        Path existing = existingAncestor(parent);
-        Path next = existing.relativize(p).getName(0);
+    Path abs = file.toAbsolutePath().normalize();
+    Deque<String> rest = new ArrayDeque<>();
+    abs.forEach(p -> rest.add(p.toString()));
+    Path dir = abs.getRoot();
+    int hops = 0;
+    while (!rest.isEmpty()) {
+      String name = rest.removeFirst();
+      Path here = dir.resolve(name);
+      boolean last = rest.isEmpty();
+      if (Files.isSymbolicLink(here)) {
+        out.add(new Anchor(dir, name));
+        if (++hops > MAX_LINK_HOPS) {
+          return out;
+        }
+        Path target;
         try {
-          out.add(new Anchor(existing.toRealPath(), next.toString()));
-        } catch (IOException ex) {
-          out.add(new Anchor(existing, next.toString()));
+          target = dir.resolve(Files.readSymbolicLink(here)).normalize();
+        } catch (IOException e) {
+          return out;
+        }
+        List<String> again = new ArrayList<>();
+        target.forEach(p -> again.add(p.toString()));
+        for (int i = again.size() - 1; i >= 0; i--) {
+          rest.addFirst(again.get(i));
+        }
+        dir = target.getRoot();
+        continue;
+      }
+      if (last) {
+        out.add(new Anchor(dir, name));
+        if (dir.getParent() != null && dir.getFileName() != null) {
+          out.add(new Anchor(dir.getParent(), dir.getFileName().toString(), false));
         }
         return out;
       }
-      out.add(new Anchor(realParent, p.getFileName().toString()));
-      Path here = realParent.resolve(p.getFileName());
-      if (!Files.isSymbolicLink(here)) {
+      if (!Files.isDirectory(here, LinkOption.NOFOLLOW_LINKS)) {
+        out.add(new Anchor(dir, name));
         return out;
       }
-      try {
-        p = realParent.resolve(Files.readSymbolicLink(here)).normalize();
-      } catch (IOException e) {
-        return out;
-      }
+      dir = here;
     }
     return out;
   }

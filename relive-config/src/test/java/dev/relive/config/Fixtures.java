@@ -27,6 +27,15 @@ final class Fixtures {
     }
   }
 
+  /** The file's text, or "" when it does not exist. */
+  static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   static String repeat(String s, int n) {
     return s.repeat(n);
   }

@@ -40,9 +40,10 @@ public final class FileTrigger implements ChangeTrigger {
   /** Why changes to the file cannot be seen promptly now, if they cannot. */
   public Optional<String> problem() {
     FileWatcher.Handle h = handle;
-    if (h == null || !h.degraded()) {
+    if (h == null) {
       return Optional.empty();
     }
-    return h.status().warning().map(w -> file + ": " + w);
+    FileWatcher.Status status = h.status();
+    return status.degraded() ? Optional.of(file + ": " + status.warning().orElse("not watched")) : Optional.empty();
   }
 }

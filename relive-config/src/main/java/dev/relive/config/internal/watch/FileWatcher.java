@@ -90,9 +90,14 @@ public final class FileWatcher {
   public record Options(WatchMode mode, Duration quietPeriod, Duration maxWait, Duration pollInterval,
       Duration safetyInterval) {}
 
-  /** How a file is watched now, for status. */
+  /**
+   * How a file is watched now, for status.
+   *
+   * @param degraded true while changes to it cannot be seen as promptly as its mode promises (a fall-back to
+   *     polling, a dead watcher thread)
+   */
   public record Status(Path path, WatchMode mode, Optional<Instant> lastChange, Optional<String> warning,
-      List<String> notes) {}
+      List<String> notes, boolean degraded) {}
 
   /** A (directory, name) pair whose events concern a file; {@code essential} anchors fall back to polling. */
   public record Anchor(Path dir, String name, boolean essential) {
@@ -101,7 +106,17 @@ public final class FileWatcher {
     }
   }
 
+  /** Registers a directory with a watch service (tests inject failures). */
+  @FunctionalInterface
+  public interface Registrar {
+    WatchKey register(Path dir, WatchService service) throws IOException;
+  }
+
+  private static final Registrar DEFAULT_REGISTRAR = (dir, service) -> dir.register(service,
+      StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY);
+
   private final Supplier<WatchService> services;
+  private final Registrar registrar;
   private final Clock clock;
   private final boolean runThread;
   private final Object lock = new Object();
@@ -121,9 +136,15 @@ public final class FileWatcher {
 
   /** With {@code runThread} false no thread takes events: tests drive {@link #handle} themselves. */
   public FileWatcher(Supplier<WatchService> services, Clock clock, boolean runThread) {
+    this(services, clock, runThread, DEFAULT_REGISTRAR);
+  }
+
+  /** With a registrar of the test's choosing. */
+  public FileWatcher(Supplier<WatchService> services, Clock clock, boolean runThread, Registrar registrar) {
     this.services = services;
     this.clock = clock;
     this.runThread = runThread;
+    this.registrar = registrar;
   }
 
   /** The process-wide watcher, started on demand and stopped when it watches nothing. */
@@ -311,7 +332,9 @@ public final class FileWatcher {
       all = new ArrayList<>(handles);
     }
     for (Handle h : all) {
-      h.mode = WatchMode.POLL;
+      synchronized (lock) {
+        h.mode = WatchMode.POLL;
+      }
       h.note("the watcher thread stopped; polling");
       h.startPolling();
     }
@@ -448,18 +471,17 @@ public final class FileWatcher {
       this.onChange = onChange;
     }
 
+    /** A consistent view: taken under the watcher's lock, which every change of mode holds. */
     public Status status() {
-      String w = failure != null ? failure : warning;
       List<String> n;
       synchronized (notes) {
         n = List.copyOf(notes);
       }
-      return new Status(path, mode, Optional.ofNullable(lastChange), Optional.ofNullable(w), n);
-    }
-
-    /** True while changes to this file cannot be seen as promptly as its mode promises. */
-    public boolean degraded() {
-      return failure != null || fellBack;
+      synchronized (lock) {
+        String w = failure != null ? failure : warning;
+        return new Status(path, mode, Optional.ofNullable(lastChange), Optional.ofNullable(w), n,
+            failure != null || fellBack);
+      }
     }
 
     private void note(String text) {
@@ -487,7 +509,8 @@ public final class FileWatcher {
 
     /**
      * Recomputes the anchors and registers their directories, again until they are stable: a directory
-     * created between computing the anchors and registering its parent is then seen. Call with the lock held.
+     * created between computing the anchors and registering its parent is then seen, and a registered path
+     * that now names another directory is registered again. Call with the lock held.
      *
      * @return false if an essential directory could not be registered (the file is then polled)
      */
@@ -499,12 +522,20 @@ public final class FileWatcher {
       for (int round = 0; round < MAX_LINK_HOPS; round++) {
         if (mode == WatchMode.EVENTS) {
           for (Anchor a : next) {
-            if (keys.containsKey(a.dir())) {
-              continue;
+            WatchKey existing = keys.get(a.dir());
+            if (existing != null) {
+              if (Objects.equals(keyIds.get(a.dir()), identity(a.dir()))) {
+                continue;
+              }
+              // The path now names another directory (mv conf.new conf): the key still watches the old one.
+              existing.cancel();
+              keys.remove(a.dir());
+              keyIds.remove(a.dir());
+              note("registered " + a.dir() + " again: the directory was replaced");
+              LOG.info("{}: {} was replaced; watching the new directory", path, a.dir());
             }
             try {
-              keys.put(a.dir(), a.dir().register(service, StandardWatchEventKinds.ENTRY_CREATE,
-                  StandardWatchEventKinds.ENTRY_DELETE, StandardWatchEventKinds.ENTRY_MODIFY));
+              keys.put(a.dir(), registrar.register(a.dir(), service));
               keyIds.put(a.dir(), identity(a.dir()));
             } catch (IOException | RuntimeException e) {
               if (!a.essential()) {
@@ -664,28 +695,14 @@ public final class FileWatcher {
     }
 
     /**
-     * Resolves again, registers anew every anchor directory whose identity changed under its registration,
-     * and reloads once quiet, whatever the events said: catches anything missed.
+     * Resolves again (which registers anew every anchor directory whose identity changed under its
+     * registration) and reloads once quiet, whatever the events said: catches anything missed.
      */
     private void safetyCheck() {
       try {
         if (mode == WatchMode.EVENTS) {
-          List<Path> replaced = new ArrayList<>();
           synchronized (lock) {
-            for (Anchor a : anchors) {
-              WatchKey key = keys.get(a.dir());
-              if (key != null && !Objects.equals(keyIds.get(a.dir()), identity(a.dir()))) {
-                key.cancel();
-                keys.remove(a.dir());
-                keyIds.remove(a.dir());
-                replaced.add(a.dir());
-              }
-            }
             resolve();
-          }
-          for (Path dir : replaced) {
-            note("registered " + dir + " again: the directory was replaced");
-            LOG.warn("{}: {} was replaced under its watch; registered it again", path, dir);
           }
         }
         debounce();

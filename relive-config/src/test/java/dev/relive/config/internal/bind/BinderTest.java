@@ -149,4 +149,34 @@ class BinderTest {
     assertThat(Paths.parse("servers[10].host")).containsExactly("servers", 10, "host");
     assertThat(Paths.selfAndAncestors("a.b[1]")).containsExactly("a.b[1]", "a.b", "a", "");
   }
+
+  record Tree(String name, List<Tree> children) {}
+
+  record Holder(String title, Map<String, Node> nodes) {}
+
+  record Node(Optional<Holder> parent) {}
+
+  @Test
+  void recursiveTypes_areRefusedAtBuild_namingTheCycle() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Binder.checkSupported(Tree.class, ""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("children[] refers back to Tree (Tree): recursive configuration types are not supported; "
+            + "use a Map or ConfigTree for trees of unknown depth");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Binder.checkSupported(Holder.class, ""))
+        .hasMessageStartingWith("nodes.*.parent[] refers back to Holder (Holder)");
+  }
+
+  record Timeout(Duration t) {}
+
+  @Test
+  void anOverflowingDuration_isAProblemWithItsOrigin_notAnException() {
+    for (String text : List.of("9223372036854775807m", "99999999999999999999s", "9223372036854775807d",
+        "9223372036854775807us", "PT9999999999999999999H")) {
+      Binder.Result<Timeout> r = new Binder(UnknownKeys.WARN).bind(yaml("t: " + text + "\n").root(), Timeout.class);
+      assertThat(r.problems()).as(text).singleElement().satisfies(p -> {
+        assertThat(p.path()).isEqualTo("t");
+        assertThat(p.origin().toString()).isEqualTo("t.yaml:1:4");
+      });
+    }
+  }
 }

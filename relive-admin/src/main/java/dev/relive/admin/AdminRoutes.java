@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,13 +39,15 @@ final class AdminRoutes implements HttpHandler {
   private final String defaultName;
   private final byte[] tokenDigest;
   private final boolean openReadOnly;
+  private final Set<String> allowedHosts;
   private final int maxRequestBytes;
   private final Supplier<String> metrics;
   private final String page = resource("status.html");
   private final String script = resource("status.js");
 
-  AdminRoutes(Map<String, LiveConfig<?>> configs, String token, boolean openReadOnly, int maxRequestBytes,
-      Supplier<String> metrics) {
+  AdminRoutes(Map<String, LiveConfig<?>> configs, String token, boolean openReadOnly, Set<String> allowedHosts,
+      int maxRequestBytes, Supplier<String> metrics) {
+    this.allowedHosts = Set.copyOf(allowedHosts);
     this.configs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(configs));
     this.defaultName = configs.keySet().iterator().next();
     this.tokenDigest = sha256(token.getBytes(StandardCharsets.UTF_8));
@@ -78,7 +81,7 @@ final class AdminRoutes implements HttpHandler {
       } catch (HttpError e) {
         send(exchange, e.status, JSON, e.body.toString());
       } catch (RuntimeException e) {
-        LOG.error("admin: {} {} failed", exchange.getRequestMethod(), exchange.getRequestURI().getPath(), e);
+        LOG.error("admin: {} {} failed", loggable(exchange.getRequestMethod()), loggable(exchange.getRequestURI().getPath()), e);
         send(exchange, 500, JSON, AdminJson.error("internal error").toString());
       }
     }
@@ -88,6 +91,12 @@ final class AdminRoutes implements HttpHandler {
     String method = exchange.getRequestMethod().toUpperCase(Locale.ROOT);
     String path = relativePath(exchange);
     boolean read = method.equals("GET") || method.equals("HEAD");
+    if (openReadOnly && !allowedHost(exchange.getRequestHeaders().getFirst("Host"))) {
+      // Without the token, a page on another site could read the API through a DNS name rebound to loopback.
+      LOG.warn("admin: refused {} {} for Host {}", loggable(method), loggable(path),
+          loggable(String.valueOf(exchange.getRequestHeaders().getFirst("Host"))));
+      throw new HttpError(403, "this Host is not allowed; add it with allowedHosts(...)");
+    }
     if (read && path.equals("/config/ui")) {
       sendPage(exchange, "text/html; charset=utf-8", page);
       return;
@@ -103,7 +112,7 @@ final class AdminRoutes implements HttpHandler {
       return;
     }
     if (!(openReadOnly && read) && !authorized(exchange)) {
-      LOG.warn("admin: unauthorized {} {} from {}", method, path, exchange.getRemoteAddress().getAddress());
+      LOG.warn("admin: unauthorized {} {} from {}", loggable(method), loggable(path), exchange.getRemoteAddress().getAddress());
       exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"relive\"");
       throw new HttpError(401, "unauthorized");
     }
@@ -209,6 +218,35 @@ final class AdminRoutes implements HttpHandler {
         sendEvent(exchange, event);
       }
     }
+  }
+
+  /** True for a loopback name (with any port) or a host the builder allowed. */
+  private boolean allowedHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String name = host.toLowerCase(Locale.ROOT);
+    if (name.startsWith("[")) {
+      int close = name.indexOf(']');
+      name = close < 0 ? name : name.substring(0, close + 1);
+    } else if (name.indexOf(':') >= 0) {
+      name = name.substring(0, name.indexOf(':'));
+    }
+    return name.equals("localhost") || name.equals("127.0.0.1") || name.equals("[::1]") || allowedHosts.contains(name);
+  }
+
+  /** Request data as it may go into a log line: control characters escaped, so no request can forge a line. */
+  static String loggable(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private static ConfigSnapshot<?> version(LiveConfig<?> config, String text, String what) {

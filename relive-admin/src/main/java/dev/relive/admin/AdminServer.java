@@ -75,6 +75,7 @@ public final class AdminServer implements AutoCloseable {
     private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
     private String token;
     private boolean openReadOnly;
+    private final java.util.Set<String> allowedHosts = new java.util.HashSet<>();
     private int maxRequestBytes = 1 << 20;
     private Supplier<String> metrics;
 
@@ -113,9 +114,22 @@ public final class AdminServer implements AutoCloseable {
       return this;
     }
 
-    /** Lets GET endpoints (config, status, history, diff, health, metrics) answer without the token. Off by default. */
+    /**
+     * Lets GET endpoints (config, status, history, diff, health, metrics) answer without the token. Off by
+     * default. Then every request must also name a loopback host ({@code localhost}, {@code 127.0.0.1},
+     * {@code [::1]}) or one given to {@link #allowedHosts} in its {@code Host} header, so that a web page
+     * cannot read the API through a DNS name rebound to this machine.
+     */
     public Builder openReadOnly(boolean open) {
       this.openReadOnly = open;
+      return this;
+    }
+
+    /** Host names (without port) accepted beside the loopback names when {@link #openReadOnly} is on. */
+    public Builder allowedHosts(String... hosts) {
+      for (String h : hosts) {
+        allowedHosts.add(Objects.requireNonNull(h, "host").toLowerCase(java.util.Locale.ROOT));
+      }
       return this;
     }
 
@@ -144,7 +158,7 @@ public final class AdminServer implements AutoCloseable {
         new SecureRandom().nextBytes(random);
         token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
       }
-      return new AdminRoutes(configs, token, openReadOnly, maxRequestBytes, metrics);
+      return new AdminRoutes(configs, token, openReadOnly, allowedHosts, maxRequestBytes, metrics);
     }
 
     /**

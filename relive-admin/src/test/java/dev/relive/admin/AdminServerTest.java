@@ -275,6 +275,37 @@ class AdminServerTest {
   }
 
   @Test
+  void openReadOnly_answersOnlyLoopbackOrAllowedHosts_soARebindingPageReadsNothing() throws Exception {
+    try (AdminServer open = AdminServer.builder().config("app", config).openReadOnly(true).allowedHosts("admin.internal")
+        .build()) {
+      int port = open.address().getPort();
+      assertThat(rawGet(port, "/config/status", "127.0.0.1:" + port)).startsWith("HTTP/1.1 200");
+      assertThat(rawGet(port, "/config/status", "localhost")).startsWith("HTTP/1.1 200");
+      assertThat(rawGet(port, "/config/status", "[::1]:" + port)).startsWith("HTTP/1.1 200");
+      assertThat(rawGet(port, "/config/status", "Admin.Internal:" + port)).startsWith("HTTP/1.1 200");
+      assertThat(rawGet(port, "/config/status", "attacker.example:" + port)).startsWith("HTTP/1.1 403")
+          .doesNotContain("jdbc:one");
+      assertThat(rawGet(port, "/config", "127.0.0.1.attacker.example")).startsWith("HTTP/1.1 403");
+    }
+  }
+
+  @Test
+  void requestDataInLogLines_hasItsControlCharactersEscaped() throws Exception {
+    call("GET", "/config%0A2026-11-29%20INFO%20admin:%20forged%0D", null, null);
+    String logged = logs.toString(StandardCharsets.UTF_8);
+    assertThat(logged).contains("unauthorized GET /config\\u000a2026-11-29 INFO admin: forged\\u000d")
+        .doesNotContain("\n2026-11-29 INFO admin: forged");
+  }
+
+  private static String rawGet(int port, String path, String host) throws Exception {
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  @Test
   void statusPage_isServedWithoutTheTokenAndCarriesNoData() throws Exception {
     HttpResponse<String> page = call("GET", "/config/ui", null, null);
     assertThat(page.statusCode()).isEqualTo(200);

@@ -81,4 +81,38 @@ class SecretsTest {
       }
     }
   }
+
+  @Test
+  void secretNames_areWholeLastWords_notSubstrings() {
+    for (String secret : List.of("password", "dbPassword", "db.password", "api_key", "apiKey", "API_KEY", "client-secret",
+        "clientSecret", "auth.token", "githubToken", "credentials", "aws.secretAccessKey", "private_key", "passphrase",
+        "spring.datasource.password", "secrets.db")) {
+      assertThat(ConfigTree.isSecretName(secret)).as(secret).isTrue();
+    }
+    for (String plain : List.of("max_tokens", "passwordPolicy.minLength", "tokenizer", "tokens_per_minute",
+        "secretary.name", "env[0].valueFrom.secretKeyRef.name", "keyId", "accessKeyId", "monkey", "tokenUrl",
+        "password_min_length")) {
+      assertThat(ConfigTree.isSecretName(plain)).as(plain).isFalse();
+    }
+  }
+
+  record Login(String user, String password) {}
+
+  @Test
+  void thePublishedHash_coversNoSecret_soItConfirmsNoGuess() {
+    InMemorySource memory = new InMemorySource("s");
+    try (LiveConfig<Login> config = LiveConfig.builder(Login.class).source(memory.set(java.util.Map.of("user", "alice",
+        "password", "summer2024"))).reloadOnSighup(false).secretPattern("user").build()) {
+      String first = config.snapshot().hash();
+      memory.set(java.util.Map.of("user", "alice", "password", "winter2023"));
+      ReloadEvent.Applied rotated = (ReloadEvent.Applied) config.reload();
+      assertThat(rotated.changedPaths()).containsExactly("password");
+      assertThat(rotated.hash()).isEqualTo(first);
+      memory.set(java.util.Map.of("user", "bob", "password", "winter2023"));
+      assertThat(((ReloadEvent.Applied) config.reload()).hash()).isEqualTo(first);
+      assertThat(config.snapshot().tree().getString("user")).contains(ConfigTree.REDACTED);
+      assertThat(config.history().get(1).changesTo(config.snapshot())).singleElement()
+          .satisfies(c -> assertThat(c.after()).get().asString().contains(ConfigTree.REDACTED));
+    }
+  }
 }

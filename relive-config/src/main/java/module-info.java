@@ -4,7 +4,7 @@ module dev.relive.config {
   exports dev.relive.config.spi;
 
   requires com.fasterxml.jackson.core;
-  requires org.snakeyaml.engine.v2;
+  requires org.snakeyaml.engine;
   requires org.tomlj;
   requires org.slf4j;
   requires static jakarta.validation;

@@ -75,15 +75,27 @@ public sealed interface ConfigNode permits ConfigNode.ObjectNode, ConfigNode.Lis
   }
 
   /**
-   * A scalar as text with the type its format gave it. Integers are in canonical decimal form; decimals keep
-   * their written form when it is a plain decimal ({@code 1.10} stays {@code 1.10}). Formats without types
-   * (properties, environment) give {@link Kind#STRING}; binding converts text to the target type.
+   * A scalar with the type its format gave it, in two texts. {@code text} is canonical: integers in decimal
+   * ({@code 0xFF} is {@code 255}), decimals in their written form when plain ({@code 1.10} stays {@code 1.10}),
+   * booleans {@code true}/{@code false}, dates and times in ISO-8601 with seconds; content hashes, equality
+   * and binding to numbers use it. {@code written} is the value as the document wrote it ({@code 0xFF},
+   * {@code 01234}, {@code 12345678.0}); a {@code String} component gets it, so every format gives a string
+   * field the same text, and tools show it. Formats without types (properties, environment) give
+   * {@link Kind#STRING} with both texts equal; binding converts text to the target type.
+   *
+   * @param written the value as written; the three-argument constructor makes it equal to {@code text}
    */
-  record ScalarNode(Kind kind, String text, Origin origin) implements ConfigNode {
+  record ScalarNode(Kind kind, String text, Origin origin, String written) implements ConfigNode {
     public ScalarNode {
       Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(text, "text");
       Objects.requireNonNull(origin, "origin");
+      Objects.requireNonNull(written, "written");
+    }
+
+    /** A scalar written as its canonical text. */
+    public ScalarNode(Kind kind, String text, Origin origin) {
+      this(kind, text, origin, text);
     }
 
     public static ScalarNode string(String text, Origin origin) {

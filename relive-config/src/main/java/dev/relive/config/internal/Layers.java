@@ -10,6 +10,7 @@ import dev.relive.config.UnknownKeys;
 import dev.relive.config.internal.bind.Binder;
 import dev.relive.config.internal.bind.EnvNames;
 import dev.relive.config.internal.format.Formats;
+import dev.relive.config.internal.format.Text;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -72,8 +73,10 @@ public final class Layers {
       } catch (ConfigException e) {
         problems.addAll(e.problems());
         continue;
-      } catch (IOException | RuntimeException e) {
-        problems.add(new Problem("", Origin.of(source.name()), "cannot read: " + e));
+      } catch (VirtualMachineError e) {
+        throw e;
+      } catch (Throwable e) {
+        problems.add(new Problem("", Origin.of(source.name()), "cannot read: " + Text.describe(e)));
         continue;
       }
       stamps.add(new SourceStamp(source.name(), data.stamp(), !(data instanceof SourceData.Absent)));
@@ -108,7 +111,9 @@ public final class Layers {
       return Optional.of(tree);
     } catch (ConfigException e) {
       problems.addAll(e.problems());
-    } catch (RuntimeException e) {
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
       problems.add(new Problem("", Origin.of(source.name()), format.get().name() + " parser failed: " + e));
     }
     return Optional.empty();
@@ -180,12 +185,14 @@ public final class Layers {
       if (isListOfValues(e.segments(), out)) {
         List<ConfigNode> items = new ArrayList<>();
         for (String part : e.value().split(",", -1)) {
-          items.add(ScalarNode.string(part.trim(), origin));
+          if (!part.isBlank()) {
+            items.add(ScalarNode.string(part.trim(), origin));
+          }
         }
-        value = new ListNode(e.value().isBlank() ? List.of() : items, origin);
+        value = new ListNode(items, origin);
       }
       try {
-        out = (ObjectNode) set(out, e.segments(), 0, value, path);
+        out = (ObjectNode) set(out, e.segments(), 0, value, path, sourceName + ":");
       } catch (IllegalArgumentException ex) {
         problems.add(new Problem(path, origin, ex.getMessage()));
       }
@@ -213,17 +220,28 @@ public final class Layers {
     return ConfigTree.of(merged).find(EnvNames.render(segments)).filter(n -> n instanceof ListNode).isPresent();
   }
 
-  private static ConfigNode set(ConfigNode node, List<Object> segments, int i, ConfigNode value, String path) {
+  /**
+   * {@code value} set at {@code segments} in {@code node}. A value this same source set where another of its
+   * entries needs an object (APP_INNER=x beside APP_INNER_A=1) is a conflict naming both; a lower layer's value
+   * there is simply replaced.
+   */
+  private static ConfigNode set(ConfigNode node, List<Object> segments, int i, ConfigNode value, String path,
+      String sameSource) {
     if (i == segments.size()) {
       return value;
+    }
+    if (node instanceof ScalarNode s && s.origin().source().startsWith(sameSource)) {
+      throw new IllegalArgumentException(value.origin().source().substring(sameSource.length()) + " sets a key under "
+          + EnvNames.render(segments.subList(0, i)) + ", which " + s.origin().source().substring(sameSource.length())
+          + " sets to a value; remove one of them");
     }
     Object segment = segments.get(i);
     if (segment instanceof Integer index) {
       List<ConfigNode> items = node instanceof ListNode l ? new ArrayList<>(l.items()) : new ArrayList<>();
       if (index < items.size()) {
-        items.set(index, set(items.get(index), segments, i + 1, value, path));
+        items.set(index, set(items.get(index), segments, i + 1, value, path, sameSource));
       } else if (index == items.size()) {
-        items.add(set(null, segments, i + 1, value, path));
+        items.add(set(null, segments, i + 1, value, path, sameSource));
       } else {
         throw new IllegalArgumentException("list index " + index + " is past the end (the list has "
             + items.size() + " elements; add them in order)");
@@ -232,7 +250,7 @@ public final class Layers {
     }
     Map<String, ConfigNode> fields = node instanceof ObjectNode o ? new LinkedHashMap<>(o.fields()) : new LinkedHashMap<>();
     String key = (String) segment;
-    fields.put(key, set(fields.get(key), segments, i + 1, value, path));
+    fields.put(key, set(fields.get(key), segments, i + 1, value, path, sameSource));
     return new ObjectNode(fields, node instanceof ObjectNode ? node.origin() : value.origin());
   }
 

@@ -1,5 +1,6 @@
 package dev.relive.config.internal.bind;
 
+import dev.relive.config.AllowNonFinite;
 import dev.relive.config.ConfigNode;
 import dev.relive.config.ConfigTree;
 import dev.relive.config.Default;
@@ -205,7 +206,24 @@ public final class Binder {
     public final List<Problem> warnings = new ArrayList<>();
     public final Set<String> secretPaths = new HashSet<>();
 
-    public Object bind(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element, boolean secret) {
+    /** True while binding below a component marked {@link AllowNonFinite}. */
+    private boolean nonFinite;
+
+    Object bind(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element, boolean secret) {
+      if (element != null) {
+        boolean outer = nonFinite;
+        nonFinite = element.isAnnotationPresent(AllowNonFinite.class);
+        try {
+          return bindValue(node, type, path, parentOrigin, element, secret);
+        } finally {
+          nonFinite = outer;
+        }
+      }
+      return bindValue(node, type, path, parentOrigin, element, secret);
+    }
+
+    private Object bindValue(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element,
+        boolean secret) {
       Class<?> raw = raw(type);
       if (element != null && element.isAnnotationPresent(Secret.class)) {
         secret = true;
@@ -351,11 +369,11 @@ public final class Binder {
 
     private Object scalar(ScalarNode node, Class<?> type, String path, boolean secret) {
       String text = node.text();
-      String shown = secret ? "" : ", was '" + text + "'";
+      String shown = secret ? "" : ", was '" + node.written() + "'";
       ScalarNode.Kind kind = node.kind();
       try {
         if (type == String.class) {
-          return text;
+          return node.written();
         }
         if (type == boolean.class || type == Boolean.class) {
           if (kind == ScalarNode.Kind.BOOLEAN || kind == ScalarNode.Kind.STRING) {
@@ -390,8 +408,16 @@ public final class Binder {
           if (type == BigDecimal.class) {
             return new BigDecimal(text.trim());
           }
+          boolean isFloat = type == float.class || type == Float.class;
           double d = Double.parseDouble(text.trim());
-          return type == float.class || type == Float.class ? (Object) (float) d : (Object) d;
+          float f = (float) d;
+          boolean literal = text.equals("NaN") || text.endsWith("Infinity");
+          if (!nonFinite && (Double.isNaN(d) || Double.isInfinite(isFloat ? f : d))) {
+            return fail(node, path, literal ? "must be a finite number (mark the component @AllowNonFinite to allow "
+                + "NaN and infinities)" + shown : "is too large for a " + type.getSimpleName().toLowerCase(Locale.ROOT)
+                + shown);
+          }
+          return isFloat ? (Object) f : (Object) d;
         }
         if (type == char.class || type == Character.class) {
           return text.length() == 1 ? (Object) text.charAt(0) : fail(node, path, "must be a single character" + shown);

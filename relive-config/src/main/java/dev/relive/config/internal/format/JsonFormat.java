@@ -54,7 +54,8 @@ public final class JsonFormat implements ConfigFormat {
       current = parser;
       JsonToken first = parser.nextToken();
       if (first == null) {
-        return ObjectNode.empty(new Origin(sourceName, 1, 1));
+        throw new ConfigException.Parse(new Problem("", new Origin(sourceName, 1, 1),
+            "the document holds no JSON value (only white space); it must be an object of keys to values"));
       }
       if (first != JsonToken.START_OBJECT) {
         throw new ConfigException.Parse(new Problem("", reader.origin(parser.currentTokenLocation()),
@@ -76,6 +77,10 @@ public final class JsonFormat implements ConfigFormat {
     } catch (IOException e) {
       throw new ConfigException.Parse(new Problem("", Origin.of(sourceName), String.valueOf(e.getMessage())));
     }
+  }
+
+  private static String shorten(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 37) + "...";
   }
 
   private static final class Reader {
@@ -129,10 +134,17 @@ public final class JsonFormat implements ConfigFormat {
           return new ScalarNode(ScalarNode.Kind.STRING, p.getText(), origin);
         }
         case VALUE_NUMBER_INT -> {
-          return new ScalarNode(ScalarNode.Kind.INTEGER, p.getBigIntegerValue().toString(), origin);
+          return new ScalarNode(ScalarNode.Kind.INTEGER, p.getBigIntegerValue().toString(), origin, p.getText());
         }
         case VALUE_NUMBER_FLOAT -> {
-          return new ScalarNode(ScalarNode.Kind.DECIMAL, p.getText(), origin);
+          String written = p.getText();
+          try {
+            new java.math.BigDecimal(written);
+          } catch (NumberFormatException e) {
+            throw new ConfigException.Parse(new Problem(path, origin, "the number " + shorten(written)
+                + " is out of range"));
+          }
+          return new ScalarNode(ScalarNode.Kind.DECIMAL, written, origin);
         }
         case VALUE_TRUE, VALUE_FALSE -> {
           return new ScalarNode(ScalarNode.Kind.BOOLEAN, p.getText(), origin);

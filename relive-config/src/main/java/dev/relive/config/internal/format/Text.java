@@ -45,6 +45,24 @@ public final class Text {
     return out.flip().toString();
   }
 
+  /**
+   * An I/O failure in words an operator reads: what happened, without the Java exception's class name
+   * ({@code NoSuchFileException}, {@code AccessDeniedException}, "Is a directory").
+   */
+  public static String describe(Throwable e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "it does not exist";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason().substring(0, 1).toLowerCase(java.util.Locale.ROOT) + f.getReason().substring(1);
+    }
+    String message = e.getMessage();
+    return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
+  }
+
   private static ConfigException.Parse invalid(byte[] bytes, int start, int offset, String source) {
     int line = 1;
     int lineStart = start;

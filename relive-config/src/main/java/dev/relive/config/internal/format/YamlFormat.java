@@ -23,13 +23,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
-import org.snakeyaml.engine.v2.api.lowlevel.Parse;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
 import org.snakeyaml.engine.v2.events.NodeEvent;
 import org.snakeyaml.engine.v2.events.ScalarEvent;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
 import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
@@ -48,6 +50,15 @@ import org.snakeyaml.engine.v2.schema.CoreSchema;
  */
 public final class YamlFormat implements ConfigFormat {
   private static final ScalarResolver RESOLVER = new CoreSchema().getScalarResolver();
+  // The YAML 1.2 core schema's forms, checked for explicitly tagged values too (!!int --5 is not an int).
+  private static final Pattern INT_DECIMAL = Pattern.compile("[-+]?[0-9]+");
+  private static final Pattern INT_OCTAL = Pattern.compile("0o[0-7]+");
+  private static final Pattern INT_HEX = Pattern.compile("0x[0-9a-fA-F]+");
+  private static final Pattern FLOAT = Pattern.compile("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
+  private static final Pattern FLOAT_INF = Pattern.compile("[-+]?\\.(inf|Inf|INF)");
+  private static final Pattern FLOAT_NAN = Pattern.compile("\\.(nan|NaN|NAN)");
+  private static final Pattern BOOL = Pattern.compile("true|True|TRUE|false|False|FALSE");
+  private static final Pattern NULL = Pattern.compile("~|null|Null|NULL|");
 
   @Override
   public String name() {
@@ -69,10 +80,11 @@ public final class YamlFormat implements ConfigFormat {
         .setAllowDuplicateKeys(false)
         .setSchema(new CoreSchema())
         .build();
-    Builder builder = new Builder(sourceName, limits);
+    Builder builder = new Builder(sourceName, limits, text);
     try {
-      for (Event event : new Parse(settings).parseString(text)) {
-        builder.accept(event);
+      ParserImpl parser = new ParserImpl(settings, new StreamReader(settings, text));
+      while (parser.hasNext()) {
+        builder.accept(parser.next());
       }
     } catch (MarkedYamlEngineException e) {
       throw new ConfigException.Parse(new Problem("", builder.origin(e.getProblemMark()), e.getProblem()));
@@ -94,10 +106,40 @@ public final class YamlFormat implements ConfigFormat {
     private int aliases;
     private int documents;
     private ObjectNode root;
+    private final String text;
+    private int cursorCodePoints;
+    private int cursorChars;
 
-    public Builder(String source, ParseLimits limits) {
+    Builder(String source, ParseLimits limits, String text) {
       this.source = source;
       this.limits = limits;
+      this.text = text;
+    }
+
+    /**
+     * The character right after an event, or -1. Marks count code points; the cursor walks forward with the
+     * events, so mapping them to string indexes stays linear.
+     */
+    private int charAfter(Event event) {
+      Optional<Mark> end = event.getEndMark();
+      if (end.isEmpty() || end.get().getIndex() < cursorCodePoints) {
+        return -1;
+      }
+      int target = end.get().getIndex();
+      while (cursorCodePoints < target && cursorChars < text.length()) {
+        cursorChars += Character.charCount(text.codePointAt(cursorChars));
+        cursorCodePoints++;
+      }
+      return cursorChars < text.length() ? text.charAt(cursorChars) : -1;
+    }
+
+    /** YAML needs white space before a comment; a parser that lets "x"#c through would read what YAML refuses. */
+    private void requireSpaceBeforeComment(Event event, String path) {
+      if (charAfter(event) == '#') {
+        Mark m = event.getEndMark().get();
+        throw new ConfigException.Parse(new Problem(path, new Origin(source, m.getLine() + 1, m.getColumn() + 1),
+            "a comment needs white space before '#'"));
+      }
     }
 
     public Origin origin(Optional<Mark> mark) {
@@ -145,6 +187,7 @@ public final class YamlFormat implements ConfigFormat {
     }
 
     private void endCollection(Event event) {
+      requireSpaceBeforeComment(event, stack.peek() == null ? "" : stack.peek().path);
       Frame frame = stack.pop();
       ConfigNode node = frame.build();
       if (frame.anchor != null) {
@@ -156,6 +199,9 @@ public final class YamlFormat implements ConfigFormat {
 
     private void scalar(ScalarEvent event) {
       Frame parent = stack.peek();
+      if (!event.isPlain()) {
+        requireSpaceBeforeComment(event, parent == null ? "" : parent.childPath());
+      }
       if (parent != null && parent.awaitingKey()) {
         String key = event.getValue();
         if (event.getAnchor().isPresent()) {
@@ -231,42 +277,47 @@ public final class YamlFormat implements ConfigFormat {
         if (tag.equals(Tag.STR.getValue())) {
           return new ScalarNode(ScalarNode.Kind.STRING, value, origin);
         } else if (tag.equals(Tag.INT.getValue())) {
-          return new ScalarNode(ScalarNode.Kind.INTEGER, integer(value).toString(), origin);
+          return new ScalarNode(ScalarNode.Kind.INTEGER, integer(value).toString(), origin, value);
         } else if (tag.equals(Tag.FLOAT.getValue())) {
-          return new ScalarNode(ScalarNode.Kind.DECIMAL, decimal(value), origin);
-        } else if (tag.equals(Tag.BOOL.getValue())) {
-          return new ScalarNode(ScalarNode.Kind.BOOLEAN, Boolean.toString(value.equalsIgnoreCase("true")), origin);
-        } else if (tag.equals(Tag.NULL.getValue())) {
-          return new ScalarNode(ScalarNode.Kind.NULL, "", origin);
+          return new ScalarNode(ScalarNode.Kind.DECIMAL, decimal(value), origin, value);
+        } else if (tag.equals(Tag.BOOL.getValue()) && BOOL.matcher(value).matches()) {
+          return new ScalarNode(ScalarNode.Kind.BOOLEAN, Boolean.toString(value.equalsIgnoreCase("true")), origin, value);
+        } else if (tag.equals(Tag.NULL.getValue()) && NULL.matcher(value).matches()) {
+          return new ScalarNode(ScalarNode.Kind.NULL, "", origin, value);
+        } else if (tag.equals(Tag.BOOL.getValue()) || tag.equals(Tag.NULL.getValue())) {
+          throw new NumberFormatException(value);
         }
       } catch (NumberFormatException e) {
-        throw fail(event, path, "'" + value + "' is not a valid " + tag.substring(tag.lastIndexOf(':') + 1));
+        throw fail(event, path, "'" + value + "' is not a valid " + tag.substring(tag.lastIndexOf(':') + 1)
+            + " of the YAML 1.2 core schema");
       }
       throw fail(event, path, "unsupported tag " + tag);
     }
 
+    /** An integer of the core schema ({@code 12}, {@code -3}, {@code 0o17}, {@code 0xFF}); anything else throws. */
     private static BigInteger integer(String text) {
-      String t = text.startsWith("+") ? text.substring(1) : text;
-      boolean negative = t.startsWith("-");
-      String digits = negative ? t.substring(1) : t;
-      BigInteger value;
-      if (digits.startsWith("0x") || digits.startsWith("0X")) {
-        value = new BigInteger(digits.substring(2), 16);
-      } else if (digits.startsWith("0o") || digits.startsWith("0O")) {
-        value = new BigInteger(digits.substring(2), 8);
-      } else {
-        value = new BigInteger(digits);
+      if (INT_DECIMAL.matcher(text).matches()) {
+        return new BigInteger(text.startsWith("+") ? text.substring(1) : text);
       }
-      return negative ? value.negate() : value;
+      if (INT_OCTAL.matcher(text).matches()) {
+        return new BigInteger(text.substring(2), 8);
+      }
+      if (INT_HEX.matcher(text).matches()) {
+        return new BigInteger(text.substring(2), 16);
+      }
+      throw new NumberFormatException(text);
     }
 
+    /** A float of the core schema, canonical; anything else throws. Plain decimals keep their written form. */
     private static String decimal(String text) {
-      String lower = text.toLowerCase(java.util.Locale.ROOT);
-      if (lower.endsWith(".inf")) {
-        return lower.startsWith("-") ? "-Infinity" : "Infinity";
+      if (FLOAT_INF.matcher(text).matches()) {
+        return text.startsWith("-") ? "-Infinity" : "Infinity";
       }
-      if (lower.equals(".nan")) {
+      if (FLOAT_NAN.matcher(text).matches()) {
         return "NaN";
+      }
+      if (!FLOAT.matcher(text).matches()) {
+        throw new NumberFormatException(text);
       }
       String t = text.startsWith("+") ? text.substring(1) : text;
       new BigDecimal(t);
@@ -286,6 +337,7 @@ public final class YamlFormat implements ConfigFormat {
     public final Map<String, Origin> keyOrigins = new HashMap<>();
     public String key;
     public boolean mergeKey;
+    Origin mergeSeen;
     public long size = 1;
 
     public Frame(boolean mapping, String path, Origin origin, String anchor) {
@@ -306,8 +358,13 @@ public final class YamlFormat implements ConfigFormat {
       return key == null ? path : Paths.child(path, key);
     }
 
-    public void key(String k, boolean merge, Origin at, Builder builder, Event event) {
+    void key(String k, boolean merge, Origin at, Builder builder, Event event) {
       if (merge) {
+        if (mergeSeen != null) {
+          throw builder.fail(event, path, "a second << merge key in one mapping; the first is at " + mergeSeen
+              + " (merge several mappings with << [*a, *b])");
+        }
+        mergeSeen = at;
         mergeKey = true;
         return;
       }

@@ -20,7 +20,8 @@ public final class Main {
     System.exit(run(args));
   }
 
-  static int run(String... args) {
+  /** Runs a command line in this JVM and returns its exit code (for harnesses that run many). */
+  public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
     cli.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("relive: " + e.getMessage());

@@ -63,7 +63,9 @@ public final class FileSource implements ConfigSource {
         if (before.size() == after.size() && before.lastModifiedTime().equals(after.lastModifiedTime())
             && java.util.Objects.equals(before.fileKey(), after.fileKey())) {
           if (bytes.length == 0) {
-            throw problem("file is empty (caught between a truncate and a write?)", null);
+            // Refused, not read as an empty configuration: an empty file is what a writer that truncates
+            // first, or crashed, leaves, and applying it would reset every key to its default.
+            throw new ConfigException.Source(List.of(new Problem("", new Origin(path.toString(), 1, 1), "file is empty")));
           }
           return new SourceData.Document(bytes, format, Digests.of(bytes));
         }

@@ -25,6 +25,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.common.FlowStyle;
+import org.snakeyaml.engine.v2.common.ScalarStyle;
 import org.snakeyaml.engine.v2.events.AliasEvent;
 import org.snakeyaml.engine.v2.events.CollectionStartEvent;
 import org.snakeyaml.engine.v2.events.Event;
@@ -107,6 +109,7 @@ public final class YamlFormat implements ConfigFormat {
     private int documents;
     private ObjectNode root;
     private final String text;
+    private final boolean bmpOnly;
     private int cursorCodePoints;
     private int cursorChars;
 
@@ -114,6 +117,7 @@ public final class YamlFormat implements ConfigFormat {
       this.source = source;
       this.limits = limits;
       this.text = text;
+      this.bmpOnly = text.codePoints().allMatch(cp -> cp < 0x10000);
     }
 
     /**
@@ -131,6 +135,60 @@ public final class YamlFormat implements ConfigFormat {
         cursorCodePoints++;
       }
       return cursorChars < text.length() ? text.charAt(cursorChars) : -1;
+    }
+
+    /**
+     * The lines after the first of a flow collection or quoted scalar (between two mark indexes) must be
+     * indented, with spaces, more than the block collection holding it; a parser that took them at any
+     * indentation would read what YAML refuses. Blank lines do not count.
+     */
+    private void requireIndentedLines(int fromMark, int toMark, String path) {
+      int blockIndent = -1;
+      for (Frame f : stack) {
+        if (f.indent >= 0) {
+          blockIndent = f.indent;
+          break;
+        }
+      }
+      if (blockIndent < 0) {
+        return;
+      }
+      int from = charIndex(fromMark);
+      int to = charIndex(toMark);
+      int line = 0;
+      for (int i = from; i < to && i < text.length(); i++) {
+        if (text.charAt(i) != '\n') {
+          continue;
+        }
+        line++;
+        int spaces = 0;
+        while (i + 1 + spaces < text.length() && text.charAt(i + 1 + spaces) == ' ') {
+          spaces++;
+        }
+        int next = i + 1 + spaces;
+        boolean blank = next >= text.length() || text.charAt(next) == '\n' || text.charAt(next) == '\r'
+            || (text.charAt(next) == '\t' && restIsBlank(next));
+        if (!blank && spaces <= blockIndent && next < to) {
+          int lineNumber = (int) text.substring(0, i + 1).chars().filter(c -> c == '\n').count() + 1;
+          throw new ConfigException.Parse(new Problem(path, new Origin(source, lineNumber, spaces + 1),
+              "this line of a multi-line value must be indented with spaces more than its parent (column "
+                  + (blockIndent + 1) + ")"));
+        }
+      }
+    }
+
+    private boolean restIsBlank(int from) {
+      for (int j = from; j < text.length() && text.charAt(j) != '\n'; j++) {
+        if (text.charAt(j) != ' ' && text.charAt(j) != '\t' && text.charAt(j) != '\r') {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** A mark index (code points) as an index into the text. */
+    private int charIndex(int markIndex) {
+      return bmpOnly ? markIndex : text.offsetByCodePoints(0, Math.min(markIndex, text.codePointCount(0, text.length())));
     }
 
     /** YAML needs white space before a comment; a parser that lets "x"#c through would read what YAML refuses. */
@@ -183,12 +241,18 @@ public final class YamlFormat implements ConfigFormat {
             throw fail(event, parent == null ? "" : parent.childPath(), "unsupported tag " + t);
           });
       countNodes(event, 1);
-      stack.push(new Frame(mapping, parent == null ? "" : parent.childPath(), origin(event.getStartMark()), anchorOf(event)));
+      boolean flow = event.getFlowStyle() == FlowStyle.FLOW;
+      Mark at = event.getStartMark().orElseThrow();
+      stack.push(new Frame(mapping, parent == null ? "" : parent.childPath(), origin(event.getStartMark()), anchorOf(event),
+          flow ? -1 : at.getColumn(), at.getIndex()));
     }
 
     private void endCollection(Event event) {
       requireSpaceBeforeComment(event, stack.peek() == null ? "" : stack.peek().path);
       Frame frame = stack.pop();
+      if (frame.indent < 0) {
+        requireIndentedLines(frame.start, event.getEndMark().orElseThrow().getIndex(), frame.path);
+      }
       ConfigNode node = frame.build();
       if (frame.anchor != null) {
         anchors.put(frame.anchor, node);
@@ -199,8 +263,10 @@ public final class YamlFormat implements ConfigFormat {
 
     private void scalar(ScalarEvent event) {
       Frame parent = stack.peek();
-      if (!event.isPlain()) {
+      if (event.getScalarStyle() == ScalarStyle.DOUBLE_QUOTED || event.getScalarStyle() == ScalarStyle.SINGLE_QUOTED) {
         requireSpaceBeforeComment(event, parent == null ? "" : parent.childPath());
+        requireIndentedLines(event.getStartMark().orElseThrow().getIndex(), event.getEndMark().orElseThrow().getIndex(),
+            parent == null ? "" : parent.childPath());
       }
       if (parent != null && parent.awaitingKey()) {
         String key = event.getValue();
@@ -327,31 +393,37 @@ public final class YamlFormat implements ConfigFormat {
 
   /** An open mapping or sequence. */
   private static final class Frame {
-    public final boolean mapping;
-    public final String path;
-    public final Origin origin;
-    public final String anchor;
-    public final Map<String, ConfigNode> fields = new LinkedHashMap<>();
-    public final List<ConfigNode> items = new ArrayList<>();
-    public final List<ObjectNode> merges = new ArrayList<>();
-    public final Map<String, Origin> keyOrigins = new HashMap<>();
-    public String key;
-    public boolean mergeKey;
+    final boolean mapping;
+    final String path;
+    final Origin origin;
+    final String anchor;
+    final Map<String, ConfigNode> fields = new LinkedHashMap<>();
+    final List<ConfigNode> items = new ArrayList<>();
+    final List<ObjectNode> merges = new ArrayList<>();
+    final Map<String, Origin> keyOrigins = new HashMap<>();
+    String key;
+    boolean mergeKey;
     Origin mergeSeen;
-    public long size = 1;
+    long size = 1;
+    /** For a block collection, the column its entries start at; for a flow one, -1. */
+    final int indent;
+    /** Where a flow collection starts (a mark index), to check its lines when it ends. */
+    final int start;
 
-    public Frame(boolean mapping, String path, Origin origin, String anchor) {
+    Frame(boolean mapping, String path, Origin origin, String anchor, int indent, int start) {
       this.mapping = mapping;
       this.path = path;
       this.origin = origin;
       this.anchor = anchor;
+      this.indent = indent;
+      this.start = start;
     }
 
-    public boolean awaitingKey() {
+    boolean awaitingKey() {
       return mapping && key == null && !mergeKey;
     }
 
-    public String childPath() {
+    String childPath() {
       if (!mapping) {
         return Paths.index(path, items.size());
       }
@@ -375,7 +447,7 @@ public final class YamlFormat implements ConfigFormat {
       key = k;
     }
 
-    public void add(ConfigNode node, long nodeSize, Builder builder, Event event) {
+    void add(ConfigNode node, long nodeSize, Builder builder, Event event) {
       size += nodeSize;
       if (!mapping) {
         items.add(node);
@@ -394,7 +466,7 @@ public final class YamlFormat implements ConfigFormat {
       }
     }
 
-    public ConfigNode build() {
+    ConfigNode build() {
       if (!mapping) {
         return new ListNode(items, origin);
       }

@@ -19,8 +19,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The read path: {@code get()} plus a field access, and {@code snapshot()}, against a plain volatile read of
- * the same record as the floor. Run: {@code java -jar relive-bench/target/benchmarks.jar ReadPath -prof gc}.
+ * The read path: {@code get()} plus a field access (through a field, and through a {@code static final}
+ * constant), and {@code snapshot()}, against two floors: a plain volatile read of the same record, and the same
+ * read through a handle object, which any API that hands out a handle pays. Run: {@code java -jar relive-bench/target/benchmarks.jar ReadPath -prof gc}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -34,15 +35,30 @@ public class ReadPathBenchmark {
 
   public record App(String greeting, int port, Db db) {}
 
+  /** How services usually hold it: a constant the JIT folds, so get() is the volatile load and the field. */
+  private static final LiveConfig<App> CONSTANT = build();
+
   private LiveConfig<App> config;
   private volatile App plain;
+  private Holder holder;
+
+  /** The floor for any handle-based API: a reference to an object with a volatile field holding the record. */
+  static final class Holder {
+    volatile App app;
+  }
+
+  private static LiveConfig<App> build() {
+    InMemorySource source = ConfigSources.inMemory("bench")
+        .set(Map.of("greeting", "hello", "port", 8080, "db.url", "jdbc:x", "db.poolSize", 10));
+    return LiveConfig.builder(App.class).source(source).reloadOnSighup(false).build();
+  }
 
   @Setup
   public void setUp() {
-    InMemorySource source = ConfigSources.inMemory("bench")
-        .set(Map.of("greeting", "hello", "port", 8080, "db.url", "jdbc:x", "db.poolSize", 10));
-    config = LiveConfig.builder(App.class).source(source).build();
+    config = build();
     plain = config.get();
+    holder = new Holder();
+    holder.app = config.get();
   }
 
   @TearDown
@@ -61,7 +77,17 @@ public class ReadPathBenchmark {
   }
 
   @Benchmark
+  public int getFromConstant() {
+    return CONSTANT.get().port();
+  }
+
+  @Benchmark
   public int plainVolatileRead() {
     return plain.port();
+  }
+
+  @Benchmark
+  public int handleVolatileRead() {
+    return holder.app.port();
   }
 }

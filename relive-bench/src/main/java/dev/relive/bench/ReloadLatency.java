@@ -17,7 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Reload latency harness (not a test): time from a file change to the listener seeing the new value, over
- * many changes, for a rename over the file and for a Kubernetes volume swap, with events and with polling.
+ * many changes, for a rename over the file, a Kubernetes volume swap, a symlinked directory swapped with
+ * {@code ln -sfn} and a directory replaced by rename, with events and with polling. The safety reload is off
+ * (an hour), so only the watcher's events or polls can see a change.
  *
  * <pre>java -cp relive-bench/target/benchmarks.jar dev.relive.bench.ReloadLatency [changes] [quietMillis]</pre>
  */
@@ -27,6 +29,11 @@ public final class ReloadLatency {
 
   private interface Writer {
     void write(Path dir, int n) throws IOException;
+
+    /** The file the config reads, as the user names it. */
+    default Path file(Path dir) {
+      return dir.resolve("app.yaml");
+    }
   }
 
   private ReloadLatency() {}
@@ -42,9 +49,45 @@ public final class ReloadLatency {
       Files.move(tmp, dir.resolve("app.yaml"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     };
     Writer k8s = (dir, n) -> K8sVolume.write(dir, Map.of("app.yaml", "n: " + n + "\n"));
+    // Capistrano-style: releases/N/app.yaml, then current -> releases/N swapped atomically (ln -sfn).
+    Writer symlinkedDir = new Writer() {
+      @Override
+      public void write(Path dir, int n) throws IOException {
+        Path release = Files.createDirectories(dir.resolve("releases/" + n));
+        Files.writeString(release.resolve("app.yaml"), "n: " + n + "\n");
+        Path tmp = dir.resolve(".current.tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, Path.of("releases/" + n));
+        Files.move(tmp, dir.resolve("current"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      }
+
+      @Override
+      public Path file(Path dir) {
+        return dir.resolve("current/app.yaml");
+      }
+    };
+    // The whole directory replaced by rename: conf.new prepared, conf moved aside, conf.new moved to conf.
+    Writer renamedDir = new Writer() {
+      @Override
+      public void write(Path dir, int n) throws IOException {
+        Path next = Files.createDirectories(dir.resolve("conf.new"));
+        Files.writeString(next.resolve("app.yaml"), "n: " + n + "\n");
+        if (Files.exists(dir.resolve("conf"))) {
+          Files.move(dir.resolve("conf"), dir.resolve("conf.old-" + n), StandardCopyOption.ATOMIC_MOVE);
+        }
+        Files.move(next, dir.resolve("conf"), StandardCopyOption.ATOMIC_MOVE);
+      }
+
+      @Override
+      public Path file(Path dir) {
+        return dir.resolve("conf/app.yaml");
+      }
+    };
     for (WatchMode mode : new WatchMode[] {WatchMode.EVENTS, WatchMode.POLL}) {
       run("rename over", renameOver, mode, changes, quiet);
       run("Kubernetes swap", k8s, mode, changes, quiet);
+      run("ln -sfn of the directory", symlinkedDir, mode, changes, quiet);
+      run("mv conf.new conf", renamedDir, mode, changes, quiet);
     }
   }
 
@@ -53,7 +96,7 @@ public final class ReloadLatency {
     writer.write(dir, 0);
     BlockingQueue<long[]> seen = new LinkedBlockingQueue<>();
     long[] latencies = new long[changes];
-    try (LiveConfig<Counter> config = LiveConfig.builder(Counter.class).source(ConfigSources.file(dir.resolve("app.yaml")))
+    try (LiveConfig<Counter> config = LiveConfig.builder(Counter.class).source(ConfigSources.file(writer.file(dir)))
         .watchFiles(true).watchMode(mode).quietPeriod(quiet).pollInterval(Duration.ofMillis(100))
         .safetyInterval(Duration.ofHours(1)).reloadOnSighup(false).build()) {
       config.onChange(change -> seen.add(new long[] {change.current().value().n(), System.nanoTime()}));

@@ -296,25 +296,47 @@ public final class ConfigTree {
    * {@value #REDACTED}.
    */
   public ConfigTree redacted(Set<String> secretPaths) {
-    return new ConfigTree((ObjectNode) redact("", root, false, secretPaths));
+    ConfigNode out = redact(secretPaths.isEmpty() ? null : "", root, false, secretPaths);
+    return out == root ? this : new ConfigTree((ObjectNode) out);
   }
 
+  /**
+   * The node with secrets redacted; the same instance when nothing under it is secret, so a tree without
+   * secrets costs no copy. {@code path} is null when no secret path was given: then only key names count
+   * and no path text is built.
+   */
   private static ConfigNode redact(String path, ConfigNode node, boolean secret, Set<String> secretPaths) {
     if (node instanceof ObjectNode o) {
-      Map<String, ConfigNode> fields = new LinkedHashMap<>();
-      o.fields().forEach((k, v) -> {
-        String p = Paths.child(path, k);
-        fields.put(k, redact(p, v, secret || SecretNames.isSecretKey(k) || secretPaths.contains(p), secretPaths));
-      });
-      return new ObjectNode(fields, o.origin());
+      Map<String, ConfigNode> fields = null;
+      for (Map.Entry<String, ConfigNode> e : o.fields().entrySet()) {
+        String k = e.getKey();
+        String p = path == null ? null : Paths.child(path, k);
+        ConfigNode v = e.getValue();
+        ConfigNode r = redact(p, v, secret || SecretNames.isSecretKey(k) || (p != null && secretPaths.contains(p)),
+            secretPaths);
+        if (r != v && fields == null) {
+          fields = new LinkedHashMap<>(o.fields());
+        }
+        if (fields != null) {
+          fields.put(k, r);
+        }
+      }
+      return fields == null ? o : new ObjectNode(fields, o.origin());
     }
     if (node instanceof ListNode l) {
-      List<ConfigNode> items = new ArrayList<>();
+      List<ConfigNode> items = null;
       for (int i = 0; i < l.items().size(); i++) {
-        String p = Paths.index(path, i);
-        items.add(redact(p, l.items().get(i), secret || secretPaths.contains(p), secretPaths));
+        String p = path == null ? null : Paths.index(path, i);
+        ConfigNode v = l.items().get(i);
+        ConfigNode r = redact(p, v, secret || (p != null && secretPaths.contains(p)), secretPaths);
+        if (r != v && items == null) {
+          items = new ArrayList<>(l.items());
+        }
+        if (items != null) {
+          items.set(i, r);
+        }
       }
-      return new ListNode(items, l.origin());
+      return items == null ? l : new ListNode(items, l.origin());
     }
     ScalarNode s = (ScalarNode) node;
     return secret && s.kind() != ScalarNode.Kind.NULL ? ScalarNode.string(REDACTED, s.origin()) : s;

@@ -20,14 +20,31 @@ public final class SecretNames {
 
   private SecretNames() {}
 
+  /** Word stems at least one of which every secret key holds; a key without any is decided without allocating. */
+  private static final String[] STEMS = {"pass", "pwd", "secret", "token", "credential", "key"};
+
   /** True if this one key (not a path) names a secret. */
   public static boolean isSecretKey(String key) {
+    if (!mayBeSecret(key)) {
+      return false;
+    }
     List<String> words = words(key);
     if (words.isEmpty()) {
       return false;
     }
     String last = words.get(words.size() - 1);
     return WORDS.contains(last) || (words.size() > 1 && PAIRS.contains(words.get(words.size() - 2) + " " + last));
+  }
+
+  private static boolean mayBeSecret(String key) {
+    for (String stem : STEMS) {
+      for (int i = 0; i + stem.length() <= key.length(); i++) {
+        if (key.regionMatches(true, i, stem, 0, stem.length())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The lower-case words of a key. */

@@ -10,6 +10,7 @@ import dev.relive.config.Problem;
 import dev.relive.config.Secret;
 import dev.relive.config.UnknownKeys;
 import dev.relive.config.internal.Paths;
+import dev.relive.config.internal.SecretNames;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -229,7 +230,6 @@ public final class Binder {
         secret = true;
         secretPaths.add(path);
       }
-      secret = secret || (!path.isEmpty() && ConfigTree.isSecretName(path));
       boolean absent = node == null || (node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NULL);
       if (absent) {
         Default def = element == null ? null : element.getAnnotation(Default.class);
@@ -305,7 +305,8 @@ public final class Binder {
           String entryPath = Paths.child(path, e.getKey());
           Object key = keyType == String.class ? e.getKey()
               : scalar(ScalarNode.string(e.getKey(), e.getValue().origin()), keyType, entryPath, false);
-          Object v = bind(e.getValue(), valueType, entryPath, object.origin(), null, secret);
+          Object v = bind(e.getValue(), valueType, entryPath, object.origin(), null,
+              secret || SecretNames.isSecretKey(e.getKey()));
           if (key == NO_VALUE || v == NO_VALUE) {
             ok = false;
           } else {
@@ -333,7 +334,8 @@ public final class Binder {
       for (int i = 0; i < plan.components.length; i++) {
         RecordComponent c = plan.components[i];
         String childPath = Paths.child(path, plan.keys[i]);
-        Object v = bind(object.fields().get(plan.keys[i]), c.getGenericType(), childPath, object.origin(), c, secret);
+        Object v = bind(object.fields().get(plan.keys[i]), c.getGenericType(), childPath, object.origin(), c,
+            secret || SecretNames.isSecretKey(plan.keys[i]));
         if (v == NO_VALUE) {
           ok = false;
         } else {

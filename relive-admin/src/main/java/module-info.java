@@ -7,4 +7,5 @@ module dev.relive.admin {
   requires transitive micrometer.core;
   requires com.fasterxml.jackson.databind;
   requires org.slf4j;
+  requires static org.jspecify;
 }

@@ -6,6 +6,7 @@ module dev.relive.cli {
   requires info.picocli;
   requires com.fasterxml.jackson.databind;
   requires com.networknt.schema;
+  requires static org.jspecify;
 
   opens dev.relive.cli to info.picocli, dev.relive.config;
 }

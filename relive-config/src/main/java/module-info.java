@@ -7,6 +7,8 @@ module dev.relive.config {
   requires org.snakeyaml.engine;
   requires org.tomlj;
   requires org.slf4j;
+  // nullness annotations on the API: compile-time only, read by users' checkers when present
+  requires static transitive org.jspecify;
   requires static jakarta.validation;
   // sun.misc.Signal, for SIGHUP reloads (used by reflection; without this it is not resolved on the module path)
   requires jdk.unsupported;

@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The admin API's one handler: authentication, size limits, routing, and the JSON or page for each route.
@@ -41,12 +42,12 @@ final class AdminRoutes implements HttpHandler {
   private final boolean openReadOnly;
   private final Set<String> allowedHosts;
   private final int maxRequestBytes;
-  private final Supplier<String> metrics;
+  private final @Nullable Supplier<String> metrics;
   private final String page = resource("status.html");
   private final String script = resource("status.js");
 
   AdminRoutes(Map<String, LiveConfig<?>> configs, String token, boolean openReadOnly, Set<String> allowedHosts,
-      int maxRequestBytes, Supplier<String> metrics) {
+      int maxRequestBytes, @Nullable Supplier<String> metrics) {
     this.allowedHosts = Set.copyOf(allowedHosts);
     this.configs = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(configs));
     this.defaultName = configs.keySet().iterator().next();
@@ -211,7 +212,7 @@ final class AdminRoutes implements HttpHandler {
         try {
           event = config.rollback(version);
         } catch (IllegalArgumentException e) {
-          throw new HttpError(404, e.getMessage());
+          throw new HttpError(404, String.valueOf(e.getMessage()));
         }
         LOG.info("admin: rollback of '{}' to version {} requested from {}: {}", name, version,
             exchange.getRemoteAddress().getAddress(), AdminJson.event(event).get("event").asText());
@@ -249,7 +250,7 @@ final class AdminRoutes implements HttpHandler {
     return out.toString();
   }
 
-  private static ConfigSnapshot<?> version(LiveConfig<?> config, String text, String what) {
+  private static ConfigSnapshot<?> version(LiveConfig<?> config, @Nullable String text, String what) {
     long v = number(text, what);
     List<? extends ConfigSnapshot<?>> history = config.history();
     return history.stream().filter(s -> s.version() == v).findFirst().orElseThrow(() -> new HttpError(404,
@@ -257,7 +258,7 @@ final class AdminRoutes implements HttpHandler {
             + history.get(0).version() + ")"));
   }
 
-  private static long number(String text, String what) {
+  private static long number(@Nullable String text, String what) {
     if (text == null || text.isEmpty()) {
       throw new HttpError(400, "'" + what + "' is required");
     }
@@ -356,7 +357,7 @@ final class AdminRoutes implements HttpHandler {
     Map<String, String> out = new HashMap<>();
     String raw = exchange.getRequestURI().getRawQuery();
     if (raw != null) {
-      for (String pair : raw.split("&")) {
+      for (String pair : raw.split("&", -1)) {
         int eq = pair.indexOf('=');
         if (eq > 0) {
           out.put(decode(pair.substring(0, eq)), decode(pair.substring(eq + 1)));

@@ -16,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An embeddable admin server for live configs, on the JDK's built-in HTTP server. Secure by default: it binds
@@ -73,11 +74,11 @@ public final class AdminServer implements AutoCloseable {
   public static final class Builder {
     private final Map<String, LiveConfig<?>> configs = new LinkedHashMap<>();
     private InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    private String token;
+    private @Nullable String token;
     private boolean openReadOnly;
     private final java.util.Set<String> allowedHosts = new java.util.HashSet<>();
     private int maxRequestBytes = 1 << 20;
-    private Supplier<String> metrics;
+    private @Nullable Supplier<String> metrics;
 
     private Builder() {}
 
@@ -179,7 +180,7 @@ public final class AdminServer implements AutoCloseable {
         server.createContext("/", handler);
         server.setExecutor(executor);
         server.start();
-        return new AdminServer(server, executor, token);
+        return new AdminServer(server, executor, Objects.requireNonNull(token, "buildHandler() sets the token"));
       } catch (IOException e) {
         executor.shutdownNow();
         throw new UncheckedIOException("cannot bind the admin server to " + address, e);

@@ -33,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  */
 public final class ReliveMetrics implements MeterBinder {
-  private static final String[] RESULTS = {"applied", "unchanged", "rejected", "rolled_back", "skipped"};
+  private static final String[] RESULTS = {"applied", "unchanged", "rejected", "rolled_back", "skipped", "aborted"};
 
   private final Map<String, LiveConfig<?>> configs;
 
@@ -88,11 +88,11 @@ public final class ReliveMetrics implements MeterBinder {
       }
     }
     config.subscribe(event -> {
-      String result = result(event);
-      reloads.get(result).increment();
-      durations.get(result).record(event.duration());
+      String result = event.kind();
+      Objects.requireNonNull(reloads.get(result), result).increment();
+      Objects.requireNonNull(durations.get(result), result).record(event.duration());
       if (event instanceof ReloadEvent.Rejected r) {
-        rejections.get(r.stage()).increment();
+        Objects.requireNonNull(rejections.get(r.stage())).increment();
       } else if (event instanceof ReloadEvent.Applied a) {
         listeners.record(a.listenerTime());
       } else if (event instanceof ReloadEvent.RolledBack r) {
@@ -106,19 +106,4 @@ public final class ReliveMetrics implements MeterBinder {
         .map(WatchedFile::mode).orElse(WatchMode.AUTO);
   }
 
-  private static String result(ReloadEvent event) {
-    if (event instanceof ReloadEvent.Applied) {
-      return "applied";
-    }
-    if (event instanceof ReloadEvent.Unchanged) {
-      return "unchanged";
-    }
-    if (event instanceof ReloadEvent.Rejected) {
-      return "rejected";
-    }
-    if (event instanceof ReloadEvent.RolledBack) {
-      return "rolled_back";
-    }
-    return "skipped";
-  }
 }

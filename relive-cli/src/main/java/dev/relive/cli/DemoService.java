@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The small service {@code relive demo} runs: a greeting that follows its config, a rate limit rebuilt when
@@ -22,22 +21,24 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class DemoService implements AutoCloseable {
   private final LiveConfig<DemoConfig> config;
-  private final AtomicReference<RateLimiter> limiter;
-  private final AtomicReference<DemoPool> pool;
+  private volatile RateLimiter limiter;
+  private volatile DemoPool pool;
   private final HttpServer server;
 
   DemoService(LiveConfig<DemoConfig> config, int port) throws IOException {
     this.config = config;
     DemoConfig c = config.get();
-    this.limiter = new AtomicReference<>(new RateLimiter(c.rateLimit().requestsPerSecond(), c.rateLimit().burst()));
-    this.pool = new AtomicReference<>(DemoPool.open(1, c.pool()));
-    config.onChange(DemoConfig::rateLimit, (old, neu) -> limiter.set(new RateLimiter(neu.requestsPerSecond(), neu.burst())));
+    this.limiter = new RateLimiter(c.rateLimit().requestsPerSecond(), c.rateLimit().burst());
+    this.pool = DemoPool.open(1, c.pool());
+    config.onChange(DemoConfig::rateLimit, (old, neu) -> limiter = new RateLimiter(neu.requestsPerSecond(), neu.burst()));
     config.participate(DemoConfig::pool, (old, neu) -> {
-      DemoPool next = DemoPool.open(pool.get().generation() + 1, neu.pool());
+      DemoPool next = DemoPool.open(pool.generation() + 1, neu.pool());
       return new Participant.Prepared() {
         @Override
         public void commit() {
-          pool.getAndSet(next).close();
+          DemoPool replaced = pool;
+          pool = next;
+          replaced.close();
         }
 
         @Override
@@ -67,7 +68,7 @@ final class DemoService implements AutoCloseable {
         send(exchange, 404, "text/plain", "not found\n");
         return;
       }
-      if (!limiter.get().tryAcquire()) {
+      if (!limiter.tryAcquire()) {
         send(exchange, 429, "text/plain", "rate limited: at most " + config.get().rateLimit().requestsPerSecond()
             + " requests per second\n");
         return;
@@ -87,7 +88,7 @@ final class DemoService implements AutoCloseable {
 
   private void describePool(HttpExchange exchange) throws IOException {
     try (exchange) {
-      DemoPool p = pool.get();
+      DemoPool p = pool;
       ObjectNode out = Loading.JSON.createObjectNode();
       out.put("generation", p.generation());
       out.put("size", p.connections().size());
@@ -109,7 +110,7 @@ final class DemoService implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    pool.get().close();
+    pool.close();
   }
 
   /** A pretend connection pool: opening it "connects" each connection to the target. */

@@ -5,6 +5,7 @@ import dev.relive.config.LiveConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -14,7 +15,7 @@ final class Inputs {
   List<Path> files;
 
   @Option(names = "--schema", paramLabel = "SCHEMA.json", description = "also validate against this JSON Schema")
-  Path schema;
+  @Nullable Path schema;
 
   LiveConfig.Builder<ConfigTree> builder() {
     return Loading.builder(files, Optional.ofNullable(schema));

@@ -35,6 +35,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import org.jspecify.annotations.Nullable;
 
 @Command(name = "watch", description = {
     "Load FILEs (merged in order), keep watching them, and print one line per applied or rejected version.",
@@ -64,9 +65,10 @@ final class WatchCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
+  @SuppressWarnings("NullAway.Init") // set first thing in call()
   private PrintWriter out;
   private String lastRejection = "";
-  private LiveConfig<ConfigTree> live;
+  private @Nullable LiveConfig<ConfigTree> live;
   private final List<ReloadEvent> early = new ArrayList<>();
 
   @Override
@@ -187,7 +189,7 @@ final class WatchCommand implements Callable<Integer> {
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
       Set<Path> dirs = new HashSet<>();
       for (Path f : inputs.files) {
-        Path dir = f.toAbsolutePath().normalize().getParent();
+        Path dir = java.util.Objects.requireNonNull(f.toAbsolutePath().normalize().getParent());
         if (dirs.add(dir)) {
           dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
               StandardWatchEventKinds.ENTRY_MODIFY);

@@ -2,6 +2,7 @@ package dev.relive.config;
 
 import java.util.List;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The one unchecked root of Relive's failures. Every subtype carries all the problems found at once, each
@@ -22,7 +23,7 @@ public class ConfigException extends RuntimeException {
     this.problems = List.copyOf(problems);
   }
 
-  public ConfigException(List<Problem> problems, Throwable cause) {
+  public ConfigException(List<Problem> problems, @Nullable Throwable cause) {
     super(render(problems), cause);
     this.problems = List.copyOf(problems);
   }
@@ -46,7 +47,7 @@ public class ConfigException extends RuntimeException {
   public static final class Source extends ConfigException {
     private static final long serialVersionUID = 1L;
 
-    public Source(List<Problem> problems, Throwable cause) {
+    public Source(List<Problem> problems, @Nullable Throwable cause) {
       super(problems, cause);
     }
 
@@ -90,7 +91,7 @@ public class ConfigException extends RuntimeException {
   public static final class Prepare extends ConfigException {
     private static final long serialVersionUID = 1L;
 
-    public Prepare(List<Problem> problems, Throwable cause) {
+    public Prepare(List<Problem> problems, @Nullable Throwable cause) {
       super(problems, cause);
     }
   }

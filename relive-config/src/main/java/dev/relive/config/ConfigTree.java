@@ -20,6 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An immutable configuration document with the origin of every value: path lookups for untyped use, a
@@ -33,7 +34,7 @@ public final class ConfigTree {
   public static final String REDACTED = "<redacted>";
 
   private final ObjectNode root;
-  private volatile String hash;
+  private volatile @Nullable String hash;
 
   private ConfigTree(ObjectNode root) {
     this.root = Objects.requireNonNull(root, "root");
@@ -146,7 +147,13 @@ public final class ConfigTree {
 
   private static void canonical(ConfigNode node, MessageDigest digest) {
     if (node instanceof ScalarNode s) {
-      digest.update((byte) ('a' + s.kind().ordinal()));
+      digest.update(switch (s.kind()) {
+        case STRING -> (byte) 'a';
+        case INTEGER -> (byte) 'b';
+        case DECIMAL -> (byte) 'c';
+        case BOOLEAN -> (byte) 'd';
+        case NULL -> (byte) 'e';
+      });
       putString(s.text(), digest);
     } else if (node instanceof ListNode l) {
       digest.update((byte) '[');
@@ -159,7 +166,7 @@ public final class ConfigTree {
       Arrays.sort(keys);
       for (String key : keys) {
         putString(key, digest);
-        canonical(o.fields().get(key), digest);
+        canonical(Objects.requireNonNull(o.fields().get(key)), digest);
       }
     }
   }
@@ -305,7 +312,7 @@ public final class ConfigTree {
    * secrets costs no copy. {@code path} is null when no secret path was given: then only key names count
    * and no path text is built.
    */
-  private static ConfigNode redact(String path, ConfigNode node, boolean secret, Set<String> secretPaths) {
+  private static ConfigNode redact(@Nullable String path, ConfigNode node, boolean secret, Set<String> secretPaths) {
     if (node instanceof ObjectNode o) {
       Map<String, ConfigNode> fields = null;
       for (Map.Entry<String, ConfigNode> e : o.fields().entrySet()) {

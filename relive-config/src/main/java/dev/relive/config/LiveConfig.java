@@ -31,6 +31,7 @@ import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A configuration that reloads while the service runs. {@link #get()} returns the serving value, an
@@ -55,8 +56,10 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class LiveConfig<T> implements AutoCloseable {
   /** The serving value: the one field {@link #get()} reads. Written after {@link #snapshot}. */
+  @SuppressWarnings("NullAway.Init") // written by publish() before build() returns
   private volatile T value;
   /** The serving version. */
+  @SuppressWarnings("NullAway.Init") // written by publish() before build() returns
   private volatile ConfigSnapshot<T> snapshot;
   private final ReloadPipeline<T> pipeline;
   private final Duration closeTimeout;
@@ -311,7 +314,7 @@ public final class LiveConfig<T> implements AutoCloseable {
         started.add(trigger.start(new ChangeTrigger.Changes() {
           @Override
           public void changed(String cause) {
-            pipeline.requestReload(Objects.requireNonNull(cause, "cause"));
+            var unused = pipeline.requestReload(Objects.requireNonNull(cause, "cause"));
           }
 
           @Override
@@ -343,6 +346,9 @@ public final class LiveConfig<T> implements AutoCloseable {
     }
   }
 
+  /** A participant given to the builder, with its selector (null: every candidate). */
+  private record Selected<T>(@Nullable Function<Object, Object> selector, Participant<T> participant) {}
+
   /**
    * Configures and starts a {@link LiveConfig}. Not thread-safe; {@link #build()} loads the first version.
    */
@@ -351,11 +357,11 @@ public final class LiveConfig<T> implements AutoCloseable {
     private final List<ConfigSource> sources = new ArrayList<>();
     private final List<Validator<? super T>> validators = new ArrayList<>();
     private final List<ConfigFormat> formats = new ArrayList<>();
-    private String name;
+    private @Nullable String name;
     private UnknownKeys unknownKeys = UnknownKeys.WARN;
     private ParseLimits limits = ParseLimits.DEFAULTS;
     private int historySize = 20;
-    private Path lastGoodCache;
+    private @Nullable Path lastGoodCache;
     private boolean beanValidation = true;
     private boolean watchFiles;
     private WatchMode watchMode = WatchMode.AUTO;
@@ -363,13 +369,13 @@ public final class LiveConfig<T> implements AutoCloseable {
     private Duration pollInterval = Duration.ofSeconds(1);
     private Duration safetyInterval = Duration.ofSeconds(30);
     private boolean reloadOnSighup = true;
-    private FileWatcher watcher;
-    private Executor executor;
+    private @Nullable FileWatcher watcher;
+    private @Nullable Executor executor;
     private final List<ChangeTrigger> extraTriggers = new ArrayList<>();
     private final List<Consumer<? super ReloadEvent>> subscribers = new ArrayList<>();
-    private final List<Object[]> participants = new ArrayList<>();
-    private Pattern secretPattern;
-    private Duration maxWait;
+    private final List<Selected<T>> participants = new ArrayList<>();
+    private @Nullable Pattern secretPattern;
+    private @Nullable Duration maxWait;
     private Duration closeTimeout = Duration.ofSeconds(10);
     private Duration stageTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
@@ -528,13 +534,13 @@ public final class LiveConfig<T> implements AutoCloseable {
      * first version fails {@link #build()} (unless the last-good cache serves instead).
      */
     public Builder<T> participant(Participant<T> participant) {
-      participants.add(new Object[] {null, Objects.requireNonNull(participant, "participant")});
+      participants.add(new Selected<>(null, Objects.requireNonNull(participant, "participant")));
       return this;
     }
 
     /** Like {@link #participant(Participant)}, prepared only when the selected part changed (always for the first). */
     public Builder<T> participant(Function<? super T, ?> selector, Participant<T> participant) {
-      participants.add(new Object[] {castSelector(selector), Objects.requireNonNull(participant, "participant")});
+      participants.add(new Selected<>(castSelector(selector), Objects.requireNonNull(participant, "participant")));
       return this;
     }
 
@@ -610,12 +616,8 @@ public final class LiveConfig<T> implements AutoCloseable {
       LiveConfig<T> config = new LiveConfig<>(this);
       ReloadPipeline<T> pipeline = config.pipeline;
       pipeline.subscribers.addAll(subscribers);
-      for (Object[] p : participants) {
-        @SuppressWarnings("unchecked")
-        Participant<T> participant = (Participant<T>) p[1];
-        @SuppressWarnings("unchecked")
-        Function<Object, Object> selector = (Function<Object, Object>) p[0];
-        pipeline.participants.add("", selector, participant);
+      for (Selected<T> p : participants) {
+        pipeline.participants.add("", p.selector(), p.participant());
       }
       pipeline.start();
       List<ChangeTrigger> all = new ArrayList<>();

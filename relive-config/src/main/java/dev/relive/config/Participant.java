@@ -1,5 +1,7 @@
 package dev.relive.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Takes part in applying a new version, for resources that must be rebuilt before it can serve (a
  * connection pool, a client). {@link #prepare} runs before the swap; if any participant fails to prepare,
@@ -14,12 +16,13 @@ public interface Participant<T> {
   /**
    * Builds whatever the candidate needs, without yet affecting what serves.
    *
-   * @param current   the value serving now
+   * @param current   the value serving now; {@code null} only for the first version, for a participant given
+   *                  to {@link LiveConfig.Builder#participant}
    * @param candidate the value about to serve
-   * @return what to do on commit or abort
+   * @return what to do on commit or abort; {@code null} when there is nothing to do
    * @throws Exception to refuse the candidate; the message becomes the rejection's problem
    */
-  Prepared prepare(T current, T candidate) throws Exception;
+  @Nullable Prepared prepare(@Nullable T current, T candidate) throws Exception;
 
   /** The prepared work: exactly one of its methods is called. */
   interface Prepared {

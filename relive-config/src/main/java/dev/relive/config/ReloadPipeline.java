@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * One live configuration's reload pipeline. A reload reads top to bottom in two methods: {@link #stage}
@@ -83,47 +85,47 @@ final class ReloadPipeline<T> {
   private final Object lock = new Object();
   private State state = State.OPEN;
   private boolean pinned;
-  private StagedChange<T> staged;
+  private @Nullable StagedChange<T> staged;
   private boolean stageQueued;
   private final Deque<ConfigSnapshot<T>> history = new ArrayDeque<>();
 
   private final Object requestLock = new Object();
-  private CompletableFuture<ReloadEvent> queuedReload;
-  private String queuedCause;
+  private @Nullable CompletableFuture<ReloadEvent> queuedReload;
+  private String queuedCause = "";
 
   /** The serving version, as the pipeline sees it (readers use LiveConfig's fields). */
-  private volatile ConfigSnapshot<T> current;
-  private List<SourceStamp> rolledBackFrom;
-  private List<SourceStamp> lastRejectedStamps;
+  private volatile @Nullable ConfigSnapshot<T> current;
+  private @Nullable List<SourceStamp> rolledBackFrom;
+  private @Nullable List<SourceStamp> lastRejectedStamps;
   private volatile boolean servingLastGood;
   private volatile String lastGoodReason = "";
-  private volatile ReloadEvent lastResult;
-  private volatile ReloadEvent.Rejected lastRejection;
+  private volatile @Nullable ReloadEvent lastResult;
+  private volatile ReloadEvent.@Nullable Rejected lastRejection;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong listenerFailures = new AtomicLong();
   private final AtomicLong slowListeners = new AtomicLong();
 
   /** A whole-config listener and where it runs (null: on the reload thread). */
-  record Listener<T>(ChangeListener<T> listener, Executor executor) {}
+  record Listener<T>(ChangeListener<T> listener, @Nullable Executor executor) {}
 
   /**
    * What to run: a reload from the sources; a rollback to a version of the history ({@code rollbackTo > 0});
    * or a tree given as it is ({@code fixed}: the last-good cache at start-up).
    */
-  private record Request(String cause, long rollbackTo, ConfigTree fixed) {
+  private record Request(String cause, long rollbackTo, @Nullable ConfigTree fixed) {
     static Request reload(String cause) {
       return new Request(cause, 0, null);
     }
   }
 
   /** A prepared candidate, not yet serving: everything commit needs, all of it computed. */
-  record Candidate<T>(Request request, ConfigSnapshot<T> serving, ConfigSnapshot<T> next, List<String> changed,
+  record Candidate<T>(Request request, @Nullable ConfigSnapshot<T> serving, ConfigSnapshot<T> next, List<String> changed,
       List<Participant.Prepared> prepared, List<Problem> warnings, Optional<ConfigSnapshot<T>> restored,
       long started) {}
 
   /** The outcome of staging: a candidate, or the event that says why there is none. */
-  private record Staging<T>(Candidate<T> candidate, ReloadEvent refused) {}
+  private record Staging<T>(@Nullable Candidate<T> candidate, @Nullable ReloadEvent refused) {}
 
   ReloadPipeline(LiveConfig<T> config, String name, Class<T> type, Layers layers, Binder binder,
       List<Validator<? super T>> validators, Optional<BeanValidation> beanValidation, Optional<LastGoodCache> lastGood,
@@ -231,25 +233,27 @@ final class ReloadPipeline<T> {
     runner.submit(() -> {
       try {
         Staging<T> s = stage(new Request(cause, 0, null));
-        if (s.candidate() == null) {
+        Candidate<T> candidate = s.candidate();
+        if (candidate == null) {
           synchronized (lock) {
             stageQueued = false;
           }
-          future.complete(new StagedChange<>(this, null, finish(s.refused())));
+          future.complete(new StagedChange<>(this, null, finish(Objects.requireNonNull(s.refused()))));
           return;
         }
-        StagedChange<T> handle = new StagedChange<>(this, s.candidate(), null);
+        StagedChange<T> handle = new StagedChange<>(this, candidate, null);
         synchronized (lock) {
           stageQueued = false;
           if (state != State.OPEN) {
-            future.complete(new StagedChange<>(this, null, abort(s.candidate(), "the config was closed")));
+            future.complete(new StagedChange<>(this, null, abort(candidate, "the config was closed")));
             return;
           }
           staged = handle;
           runner.hold();
         }
-        handle.timeout(threads.timers().schedule(() -> handle.resolve(false, "not committed within " + timeout),
-            timeout.toNanos(), TimeUnit.NANOSECONDS));
+        handle.timeout(threads.timers().schedule(() -> {
+          var unused = handle.resolve(false, "not committed within " + timeout);
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS));
         future.complete(handle);
       } catch (Throwable e) {
         synchronized (lock) {
@@ -309,7 +313,8 @@ final class ReloadPipeline<T> {
   /** One whole run: stage, then commit. */
   private ReloadEvent run(Request request) {
     Staging<T> s = stage(request);
-    return s.candidate() != null ? commit(s.candidate()) : finish(s.refused());
+    Candidate<T> candidate = s.candidate();
+    return candidate != null ? commit(candidate) : finish(Objects.requireNonNull(s.refused()));
   }
 
   /** read → parse → merge → (unchanged?) → bind → validate → diff → prepare. Never throws short of a VM error. */
@@ -338,7 +343,7 @@ final class ReloadPipeline<T> {
               servingVersion, request.cause(), started);
         }
         candidate = restored.get().unredactedTree();
-        stamps = serving.stamps();
+        stamps = Objects.requireNonNull(serving, "a rollback needs a serving version").stamps();
       } else if (request.fixed() != null) {
         candidate = request.fixed();
         stamps = List.of();
@@ -367,7 +372,7 @@ final class ReloadPipeline<T> {
         return reject(Stage.BIND, bound.problems(), candidate, secretPaths, stamps, servingVersion, request.cause(),
             started);
       }
-      T value = bound.value();
+      T value = Objects.requireNonNull(bound.value(), "a bound value without problems");
       warnings.addAll(bound.warnings());
 
       // validate
@@ -446,7 +451,8 @@ final class ReloadPipeline<T> {
     // commit, listeners, record: each call isolated
     boolean fromCache = c.request().fixed() != null;
     servingLastGood = fromCache;
-    rolledBackFrom = c.restored().isPresent() ? c.serving().stamps() : null;
+    ConfigSnapshot<T> replaced = c.serving();
+    rolledBackFrom = c.restored().isPresent() && replaced != null ? replaced.stamps() : null;
     lastRejectedStamps = null;
     applied.incrementAndGet();
     for (Participant.Prepared p : c.prepared()) {
@@ -499,13 +505,13 @@ final class ReloadPipeline<T> {
   }
 
   /** Why nothing may be applied now, or null. */
-  private String refusal() {
+  private @Nullable String refusal() {
     synchronized (lock) {
       return refusalLocked();
     }
   }
 
-  private String refusalLocked() {
+  private @Nullable String refusalLocked() {
     return state != State.OPEN ? "closed" : pinned ? "pinned" : null;
   }
 
@@ -549,7 +555,7 @@ final class ReloadPipeline<T> {
   }
 
   private Staging<T> reject(Stage stage, List<Problem> problems, ConfigTree candidate, Set<String> secretPaths,
-      List<SourceStamp> stamps, long servingVersion, String cause, long started) {
+      @Nullable List<SourceStamp> stamps, long servingVersion, String cause, long started) {
     List<Problem> safe = scrub(problems, candidate, secretPaths);
     ReloadEvent.Rejected event = new ReloadEvent.Rejected(servingVersion, stage, safe, cause, clock.instant(),
         elapsed(started));
@@ -609,7 +615,8 @@ final class ReloadPipeline<T> {
         call.run();
       } else {
         long t0 = ticker.getAsLong();
-        isolated("listener executor", () -> l.executor().execute(call));
+        Executor executor = l.executor();
+        isolated("listener executor", () -> executor.execute(call));
         handedOff += ticker.getAsLong() - t0;
       }
     }
@@ -648,13 +655,14 @@ final class ReloadPipeline<T> {
       secretPaths = secretPaths(candidate, bound.secretPaths());
       List<Problem> problems = new ArrayList<>(bound.problems());
       if (problems.isEmpty()) {
-        problems.addAll(validate(bound.value(), candidate));
+        problems.addAll(validate(Objects.requireNonNull(bound.value()), candidate));
       }
       if (!problems.isEmpty()) {
         return new DryRun(false, scrub(problems, candidate, secretPaths), List.of());
       }
-      return new DryRun(true, List.of(), ConfigSnapshot.redactChanges(serving.unredactedTree().diff(candidate),
-          serving.secretPaths(), secretPaths));
+      ConfigSnapshot<T> base = Objects.requireNonNull(serving, "a dry run needs a serving version");
+      return new DryRun(true, List.of(), ConfigSnapshot.redactChanges(base.unredactedTree().diff(candidate),
+          base.secretPaths(), secretPaths));
     } catch (VirtualMachineError e) {
       throw e;
     } catch (Throwable e) {
@@ -744,7 +752,7 @@ final class ReloadPipeline<T> {
       held = staged;
     }
     if (held != null) {
-      held.resolve(false, "the config was closed");
+      var unused = held.resolve(false, "the config was closed");
     }
     if (!runner.isRunnerThread()) {
       try {
@@ -762,7 +770,7 @@ final class ReloadPipeline<T> {
   }
 
   ConfigStatus status(List<WatchedFile> files, List<String> triggerProblems) {
-    ConfigSnapshot<T> serving = current;
+    ConfigSnapshot<T> serving = Objects.requireNonNull(current, "status before the first version");
     List<String> degraded = new ArrayList<>();
     if (servingLastGood) {
       degraded.add(lastGoodReason);

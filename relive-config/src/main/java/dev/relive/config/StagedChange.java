@@ -1,9 +1,11 @@
 package dev.relive.config;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A candidate that went through read, parse, merge, bind, validate, diff and prepare, and is held, not yet
@@ -23,12 +25,12 @@ import java.util.concurrent.ScheduledFuture;
  */
 public final class StagedChange<T> implements AutoCloseable {
   private final ReloadPipeline<T> pipeline;
-  private final ReloadPipeline.Candidate<T> candidate;
-  private final ReloadEvent refused;
-  private CompletableFuture<ReloadEvent> resolution;
-  private ScheduledFuture<?> timeout;
+  private final ReloadPipeline.@Nullable Candidate<T> candidate;
+  private final @Nullable ReloadEvent refused;
+  private @Nullable CompletableFuture<ReloadEvent> resolution;
+  private @Nullable ScheduledFuture<?> timeout;
 
-  StagedChange(ReloadPipeline<T> pipeline, ReloadPipeline.Candidate<T> candidate, ReloadEvent refused) {
+  StagedChange(ReloadPipeline<T> pipeline, ReloadPipeline.@Nullable Candidate<T> candidate, @Nullable ReloadEvent refused) {
     this.pipeline = pipeline;
     this.candidate = candidate;
     this.refused = refused;
@@ -46,7 +48,7 @@ public final class StagedChange<T> implements AutoCloseable {
    */
   public synchronized Optional<ReloadEvent> outcome() {
     if (candidate == null) {
-      return Optional.of(refused);
+      return Optional.ofNullable(refused);
     }
     return resolution != null && resolution.isDone() ? Optional.of(resolution.join()) : Optional.empty();
   }
@@ -97,13 +99,13 @@ public final class StagedChange<T> implements AutoCloseable {
   /** Aborts the candidate if it is still held, without waiting for its participants. */
   @Override
   public void close() {
-    resolve(false, "closed by the caller");
+    var unused = resolve(false, "closed by the caller");
   }
 
   /** The first call decides; later calls get the same future. */
   synchronized CompletableFuture<ReloadEvent> resolve(boolean commit, String reason) {
     if (candidate == null) {
-      return CompletableFuture.completedFuture(refused);
+      return CompletableFuture.completedFuture(Objects.requireNonNull(refused));
     }
     if (resolution == null) {
       if (timeout != null) {

@@ -7,4 +7,7 @@
  * change is a {@link dev.relive.config.ReloadEvent.Rejected} with {@link dev.relive.config.Problem problems}
  * that name each path and origin, and the previous version keeps serving.
  */
+@NullMarked
 package dev.relive.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -75,8 +75,25 @@ class WatchRecoveryTest {
       Fixtures.write(dir.resolve("conf.old/app.yaml"), "greeting: stale\n");
       Fixtures.write(conf.resolve("app.yaml"), "greeting: three\n");
       await().atMost(Duration.ofSeconds(10)).until(() -> config.get().greeting().equals("three"));
-      assertThat(config.status().watchedFiles().get(0).notes())
-          .anySatisfy(n -> assertThat(n).contains("registered " + conf.toRealPath() + " again"));
+    }
+  }
+
+  @Test
+  void aWatchedDirectoryReplacedWithoutAnyEvent_isRegisteredAgainAtTheSafetyTick_andStatusSaysSo() throws Exception {
+    // No thread takes events here: only the safety tick can notice that conf is another directory now.
+    FileWatcher watcher = new FileWatcher(WatchRecoveryTest::newService, Clock.systemUTC(), false);
+    Path conf = Files.createDirectories(dir.resolve("conf"));
+    Fixtures.write(conf.resolve("app.yaml"), "greeting: one\n");
+    try (LiveConfig<Cfg> config = watching(conf.resolve("app.yaml")).watcher(watcher)
+        .safetyInterval(Duration.ofMillis(50)).build()) {
+      Path next = Files.createDirectories(dir.resolve("conf.new"));
+      Fixtures.write(next.resolve("app.yaml"), "greeting: two\n");
+      Files.move(conf, dir.resolve("conf.old"), StandardCopyOption.ATOMIC_MOVE);
+      Files.move(next, conf, StandardCopyOption.ATOMIC_MOVE);
+      await().atMost(Duration.ofSeconds(10)).until(() -> config.get().greeting().equals("two")
+          && !config.status().watchedFiles().get(0).notes().isEmpty());
+      assertThat(config.status().watchedFiles().get(0).notes()).singleElement().asString()
+          .endsWith("registered " + conf.toRealPath() + " again: the directory was replaced");
     }
   }
 

@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Listeners and participants indexed by the path they watch, so finding who to call costs in proportion to
@@ -37,10 +38,10 @@ public final class Dispatch<E> {
   public static final class Entry<E> {
     public final long seq;
     public final String path;
-    public final Function<Object, Object> selector;
+    public final @Nullable Function<Object, Object> selector;
     public final E item;
 
-    public Entry(long seq, String path, Function<Object, Object> selector, E item) {
+    public Entry(long seq, String path, @Nullable Function<Object, Object> selector, E item) {
       this.seq = seq;
       this.path = path;
       this.selector = selector;
@@ -53,7 +54,7 @@ public final class Dispatch<E> {
     }
   }
 
-  public Registration add(String path, Function<Object, Object> selector, E item) {
+  public Registration add(String path, @Nullable Function<Object, Object> selector, E item) {
     Entry<E> entry = new Entry<>(sequence.incrementAndGet(), path, selector, item);
     byPath.compute(path, (p, list) -> {
       List<Entry<E>> next = new ArrayList<>(list == null ? List.of() : list);

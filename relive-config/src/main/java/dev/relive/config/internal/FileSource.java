@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A file, read whole through the path the user gave (so symlinks are followed afresh on every read). The
@@ -79,7 +80,7 @@ public final class FileSource implements ConfigSource {
     }
   }
 
-  private ConfigException.Source problem(String message, Exception cause) {
+  private ConfigException.Source problem(String message, @Nullable Exception cause) {
     return new ConfigException.Source(List.of(new Problem("", Origin.of(path.toString()), message)), cause);
   }
 

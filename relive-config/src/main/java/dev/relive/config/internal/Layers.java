@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The read, parse and merge steps: reads every source, parses documents (reusing the last tree of a source
@@ -42,7 +43,7 @@ public final class Layers {
   private final ParseLimits limits;
   private final Type type;
   private final UnknownKeys unknownKeys;
-  private final Map<ConfigSource, Parsed> lastParsed = new IdentityHashMap<>();
+  private final IdentityHashMap<ConfigSource, Parsed> lastParsed = new IdentityHashMap<>();
 
   private record Parsed(String stamp, ObjectNode tree) {}
 
@@ -155,17 +156,19 @@ public final class Layers {
         try {
           resolved.add(new Entry(name, Paths.parse(rest), e.getValue()));
         } catch (IllegalArgumentException ex) {
-          problems.add(new Problem(rest, origin, ex.getMessage()));
+          problems.add(new Problem(rest, origin, String.valueOf(ex.getMessage())));
         }
         continue;
       }
       EnvNames.Resolution r = EnvNames.resolve(rest, type, merged);
-      if (r.segments() != null) {
-        resolved.add(new Entry(name, r.segments(), e.getValue()));
-      } else if (r.error().startsWith("is ambiguous") || unknownKeys == UnknownKeys.FAIL) {
-        problems.add(new Problem("", origin, name + " " + r.error()));
+      List<Object> segments = r.segments();
+      String error = String.valueOf(r.error());
+      if (segments != null) {
+        resolved.add(new Entry(name, segments, e.getValue()));
+      } else if (error.startsWith("is ambiguous") || unknownKeys == UnknownKeys.FAIL) {
+        problems.add(new Problem("", origin, name + " " + error));
       } else {
-        warnings.add(new Problem("", origin, name + " " + r.error() + "; ignored"));
+        warnings.add(new Problem("", origin, name + " " + error + "; ignored"));
       }
     }
     resolved.removeIf(e -> {
@@ -194,14 +197,14 @@ public final class Layers {
       try {
         out = (ObjectNode) set(out, e.segments(), 0, value, path, sourceName + ":");
       } catch (IllegalArgumentException ex) {
-        problems.add(new Problem(path, origin, ex.getMessage()));
+        problems.add(new Problem(path, origin, String.valueOf(ex.getMessage())));
       }
     }
     return out;
   }
 
   private boolean isListOfValues(List<Object> segments, ObjectNode merged) {
-    Type t = type;
+    @Nullable Type t = type;
     for (Object s : segments) {
       if (t == null) {
         break;
@@ -225,7 +228,7 @@ public final class Layers {
    * entries needs an object (APP_INNER=x beside APP_INNER_A=1) is a conflict naming both; a lower layer's value
    * there is simply replaced.
    */
-  private static ConfigNode set(ConfigNode node, List<Object> segments, int i, ConfigNode value, String path,
+  private static ConfigNode set(@Nullable ConfigNode node, List<Object> segments, int i, ConfigNode value, String path,
       String sameSource) {
     if (i == segments.size()) {
       return value;

@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Runs tasks one at a time, in submission order, on an executor shared with other runners.
@@ -23,7 +24,7 @@ public final class SerialRunner {
   private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
   private boolean active;
   private boolean held;
-  private volatile Thread running;
+  private volatile @Nullable Thread running;
 
   public SerialRunner(Executor executor) {
     this.executor = executor;

@@ -5,6 +5,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The small shared daemon threads Relive runs on: reloads, and timers for quiet periods, polling and staged
@@ -14,8 +15,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Threads {
   private static int leases;
-  private static ExecutorService reloads;
-  private static ScheduledExecutorService timers;
+  private static @Nullable ExecutorService reloads;
+  private static @Nullable ScheduledExecutorService timers;
 
   private Threads() {}
 
@@ -42,28 +43,35 @@ public final class Threads {
 
     @Override
     public void close() {
-      synchronized (Threads.class) {
-        if (closed) {
-          return;
-        }
-        closed = true;
-        if (--leases == 0) {
-          reloads.shutdown();
-          timers.shutdownNow();
-          reloads = null;
-          timers = null;
-        }
-      }
+      release(this);
+    }
+  }
+
+  private static synchronized void release(Lease lease) {
+    if (lease.closed) {
+      return;
+    }
+    lease.closed = true;
+    if (--leases == 0) {
+      lease.reloadPool.shutdown();
+      lease.timerPool.shutdownNow();
+      reloads = null;
+      timers = null;
     }
   }
 
   /** Takes a lease on the shared threads, starting them if nobody holds one. */
   public static synchronized Lease acquire() {
-    if (leases++ == 0) {
-      reloads = Executors.newCachedThreadPool(daemon("relive-reload"));
-      timers = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
+    ExecutorService r = reloads;
+    ScheduledExecutorService t = timers;
+    if (r == null || t == null) {
+      r = Executors.newCachedThreadPool(daemon("relive-reload"));
+      t = Executors.newSingleThreadScheduledExecutor(daemon("relive-timer"));
+      reloads = r;
+      timers = t;
     }
-    return new Lease(reloads, timers);
+    leases++;
+    return new Lease(r, t);
   }
 
   /** How many leases are open (tests check that closing releases them). */

@@ -20,6 +20,8 @@ public sealed interface SourceData {
    * @param format a format name or file extension ({@code yaml}, {@code yml}, {@code json}, ...)
    * @param stamp  digest of {@code bytes}
    */
+  // The bytes are handed over, not compared: the stamp says whether two documents are equal.
+  @SuppressWarnings("ArrayRecordComponent")
   record Document(byte[] bytes, String format, String stamp) implements SourceData {
     public Document {
       Objects.requireNonNull(bytes, "bytes");

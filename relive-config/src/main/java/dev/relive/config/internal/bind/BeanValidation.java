@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Jakarta Bean Validation of bound records, used only when the API and a provider are on the class path.
@@ -91,7 +92,7 @@ public final class BeanValidation {
     return path;
   }
 
-  private static Type elementType(Type container) {
+  private static @Nullable Type elementType(Type container) {
     Class<?> raw = Binder.raw(container);
     if (raw == Map.class) {
       return Binder.typeArg(container, 1, "");

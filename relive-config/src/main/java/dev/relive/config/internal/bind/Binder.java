@@ -48,6 +48,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Binds a tree to a record type: nested records, {@code List}/{@code Set}/{@code Map}, {@code Optional},
@@ -75,7 +76,7 @@ public final class Binder {
   }
 
   /** The outcome of binding one candidate. */
-  public record Result<T>(T value, List<Problem> problems, List<Problem> warnings, Set<String> secretPaths) {}
+  public record Result<T>(@Nullable T value, List<Problem> problems, List<Problem> warnings, Set<String> secretPaths) {}
 
   public <T> Result<T> bind(ObjectNode root, Class<T> type) {
     Run run = new Run();
@@ -203,14 +204,15 @@ public final class Binder {
 
   /** One binding pass: collects problems, warnings and secret paths. */
   private final class Run {
-    public final List<Problem> problems = new ArrayList<>();
-    public final List<Problem> warnings = new ArrayList<>();
-    public final Set<String> secretPaths = new HashSet<>();
+    final List<Problem> problems = new ArrayList<>();
+    final List<Problem> warnings = new ArrayList<>();
+    final Set<String> secretPaths = new HashSet<>();
 
     /** True while binding below a component marked {@link AllowNonFinite}. */
     private boolean nonFinite;
 
-    Object bind(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element, boolean secret) {
+    Object bind(@Nullable ConfigNode node, Type type, String path, Origin parentOrigin, @Nullable AnnotatedElement element,
+        boolean secret) {
       if (element != null) {
         boolean outer = nonFinite;
         nonFinite = element.isAnnotationPresent(AllowNonFinite.class);
@@ -223,15 +225,15 @@ public final class Binder {
       return bindValue(node, type, path, parentOrigin, element, secret);
     }
 
-    private Object bindValue(ConfigNode node, Type type, String path, Origin parentOrigin, AnnotatedElement element,
+    private Object bindValue(@Nullable ConfigNode node, Type type, String path, Origin parentOrigin,
+        @Nullable AnnotatedElement element,
         boolean secret) {
       Class<?> raw = raw(type);
       if (element != null && element.isAnnotationPresent(Secret.class)) {
         secret = true;
         secretPaths.add(path);
       }
-      boolean absent = node == null || (node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NULL);
-      if (absent) {
+      if (node == null || (node instanceof ScalarNode s && s.kind() == ScalarNode.Kind.NULL)) {
         Default def = element == null ? null : element.getAnnotation(Default.class);
         if (def != null) {
           return bind(ScalarNode.string(def.value(), Origin.DEFAULT), type, path, parentOrigin, null, secret);
@@ -361,7 +363,8 @@ public final class Binder {
         return plan.constructor.newInstance(args);
       } catch (InvocationTargetException e) {
         Throwable cause = e.getCause();
-        String message = cause.getMessage() != null ? cause.getMessage() : cause.getClass().getSimpleName();
+        String message = cause == null ? "cannot construct " + type.getSimpleName() : cause.getMessage() != null
+            ? cause.getMessage() : cause.getClass().getSimpleName();
         problems.add(new Problem(path, object.origin(), secret ? "rejected by " + type.getSimpleName() : message));
       } catch (ReflectiveOperationException | RuntimeException e) {
         problems.add(new Problem(path, object.origin(), "cannot construct " + type.getName() + ": " + e));
@@ -380,10 +383,10 @@ public final class Binder {
         if (type == boolean.class || type == Boolean.class) {
           if (kind == ScalarNode.Kind.BOOLEAN || kind == ScalarNode.Kind.STRING) {
             if (text.equalsIgnoreCase("true")) {
-              return Boolean.TRUE;
+              return true;
             }
             if (text.equalsIgnoreCase("false")) {
-              return Boolean.FALSE;
+              return false;
             }
           }
           return fail(node, path, "must be true or false" + shown);

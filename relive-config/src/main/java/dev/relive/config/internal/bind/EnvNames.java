@@ -14,8 +14,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves an environment-style name ({@code DB_MAX_POOL_SIZE}) to a key path by walking the configuration
@@ -25,7 +27,7 @@ public final class EnvNames {
   private EnvNames() {}
 
   /** A resolved name: path segments, or the reason it could not be resolved. */
-  public record Resolution(List<Object> segments, String error) {}
+  public record Resolution(@Nullable List<Object> segments, @Nullable String error) {}
 
   /** Splits a key into upper-case words at separators and lower-to-upper case changes. */
   public static List<String> words(String key) {
@@ -86,10 +88,11 @@ public final class EnvNames {
     return p;
   }
 
-  private static void match(List<String> tokens, int pos, Type type, ConfigNode lower, List<Object> path, List<List<Object>> out) {
+  private static void match(List<String> tokens, int pos, @Nullable Type type, @Nullable ConfigNode lower, List<Object> path,
+      List<List<Object>> out) {
     Class<?> raw = type == null ? null : Binder.raw(type);
     if (raw == Optional.class) {
-      match(tokens, pos, Binder.typeArg(type, 0, ""), lower, path, out);
+      match(tokens, pos, Binder.typeArg(Objects.requireNonNull(type), 0, ""), lower, path, out);
       return;
     }
     if (pos == tokens.size()) {
@@ -107,11 +110,11 @@ public final class EnvNames {
         int index = Integer.parseInt(tokens.get(pos));
         ConfigNode child = lower instanceof ListNode l && index < l.items().size() ? l.items().get(index) : null;
         path.add(index);
-        match(tokens, pos + 1, Binder.typeArg(type, 0, ""), child, path, out);
+        match(tokens, pos + 1, Binder.typeArg(Objects.requireNonNull(type), 0, ""), child, path, out);
         path.remove(path.size() - 1);
       }
     } else if (raw == null || raw == Map.class || raw == ConfigTree.class || raw == ConfigNode.class) {
-      Type valueType = raw == Map.class ? Binder.typeArg(type, 1, "") : null;
+      Type valueType = raw == Map.class && type != null ? Binder.typeArg(type, 1, "") : null;
       int before = out.size();
       if (lower instanceof ObjectNode o) {
         for (Map.Entry<String, ConfigNode> e : o.fields().entrySet()) {
@@ -143,7 +146,8 @@ public final class EnvNames {
     }
   }
 
-  private static void tryKey(List<String> tokens, int pos, String key, Type type, ConfigNode child, List<Object> path, List<List<Object>> out) {
+  private static void tryKey(List<String> tokens, int pos, String key, @Nullable Type type, @Nullable ConfigNode child,
+      List<Object> path, List<List<Object>> out) {
     List<String> words = words(key);
     if (!words.isEmpty() && pos + words.size() <= tokens.size() && tokens.subList(pos, pos + words.size()).equals(words)) {
       path.add(key);
@@ -153,7 +157,7 @@ public final class EnvNames {
   }
 
   /** The declared type one segment below {@code type}, or null when it cannot be known. */
-  public static Type childType(Type type, Object segment) {
+  public static @Nullable Type childType(Type type, Object segment) {
     Class<?> raw = Binder.raw(type);
     if (raw == Optional.class) {
       return childType(Binder.typeArg(type, 0, ""), segment);

@@ -88,19 +88,19 @@ public final class JsonFormat implements ConfigFormat {
     private final ParseLimits limits;
     private long nodes;
 
-    public Reader(String source, ParseLimits limits) {
+    Reader(String source, ParseLimits limits) {
       this.source = source;
       this.limits = limits;
     }
 
-    public Origin origin(JsonLocation location) {
+    Origin origin(JsonLocation location) {
       if (location == null || location.getLineNr() < 1) {
         return Origin.of(source);
       }
       return new Origin(source, location.getLineNr(), Math.max(location.getColumnNr(), 0));
     }
 
-    public ConfigNode value(JsonParser p, String path) throws IOException {
+    ConfigNode value(JsonParser p, String path) throws IOException {
       Origin origin = origin(p.currentTokenLocation());
       if (++nodes > limits.maxNodes()) {
         throw new ConfigException.Parse(new Problem(path, origin, "document has more than " + limits.maxNodes() + " nodes"));

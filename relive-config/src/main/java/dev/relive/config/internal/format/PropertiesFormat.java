@@ -54,7 +54,7 @@ public final class PropertiesFormat implements ConfigFormat {
       try {
         segments = Paths.parse(entry.key);
       } catch (IllegalArgumentException ex) {
-        problems.add(new Problem(entry.key, entry.origin, ex.getMessage()));
+        problems.add(new Problem(entry.key, entry.origin, String.valueOf(ex.getMessage())));
         continue;
       }
       if (segments.size() > limits.maxDepth()) {

@@ -62,7 +62,7 @@ public final class TomlFormat implements ConfigFormat {
     if (result.hasErrors()) {
       List<Problem> problems = new ArrayList<>();
       for (TomlParseError error : result.errors()) {
-        String message = error.getMessage();
+        String message = String.valueOf(error.getMessage());
         // tomlj appends " (line N, column M)"; the origin already says where.
         int at = message.lastIndexOf(" (line ");
         message = at > 0 ? message.substring(0, at) : message;

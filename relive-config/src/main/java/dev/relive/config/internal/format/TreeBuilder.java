@@ -77,14 +77,14 @@ public final class TreeBuilder {
   }
 
   private static final class Branch {
-    public final Origin origin;
-    public final Map<Object, Object> children = new LinkedHashMap<>();
+    final Origin origin;
+    final Map<Object, Object> children = new LinkedHashMap<>();
 
-    public Branch(Origin origin) {
+    Branch(Origin origin) {
       this.origin = origin;
     }
 
-    public ConfigNode build(String path, List<Problem> problems) {
+    ConfigNode build(String path, List<Problem> problems) {
       boolean indexes = !children.isEmpty() && children.keySet().stream().allMatch(k -> k instanceof Integer);
       boolean keys = children.keySet().stream().allMatch(k -> k instanceof String);
       if (indexes && !path.isEmpty()) {

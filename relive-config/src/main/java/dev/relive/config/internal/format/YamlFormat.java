@@ -40,6 +40,7 @@ import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 import org.snakeyaml.engine.v2.nodes.Tag;
 import org.snakeyaml.engine.v2.resolver.ScalarResolver;
 import org.snakeyaml.engine.v2.schema.CoreSchema;
+import org.jspecify.annotations.Nullable;
 
 /**
  * YAML 1.2 (core schema) through snakeyaml-engine's event parser.
@@ -103,11 +104,11 @@ public final class YamlFormat implements ConfigFormat {
     private final ParseLimits limits;
     private final Deque<Frame> stack = new ArrayDeque<>();
     private final Map<String, ConfigNode> anchors = new HashMap<>();
-    private final Map<ConfigNode, Long> anchoredSizes = new IdentityHashMap<>();
+    private final IdentityHashMap<ConfigNode, Long> anchoredSizes = new IdentityHashMap<>();
     private long expanded;
     private int aliases;
     private int documents;
-    private ObjectNode root;
+    private @Nullable ObjectNode root;
     private final String text;
     private final boolean bmpOnly;
     private int cursorCodePoints;
@@ -155,12 +156,10 @@ public final class YamlFormat implements ConfigFormat {
       }
       int from = charIndex(fromMark);
       int to = charIndex(toMark);
-      int line = 0;
       for (int i = from; i < to && i < text.length(); i++) {
         if (text.charAt(i) != '\n') {
           continue;
         }
-        line++;
         int spaces = 0;
         while (i + 1 + spaces < text.length() && text.charAt(i + 1 + spaces) == ' ') {
           spaces++;
@@ -200,7 +199,7 @@ public final class YamlFormat implements ConfigFormat {
       }
     }
 
-    public Origin origin(Optional<Mark> mark) {
+    Origin origin(Optional<Mark> mark) {
       return mark.map(m -> new Origin(source, m.getLine() + 1, m.getColumn() + 1)).orElse(Origin.of(source));
     }
 
@@ -208,11 +207,11 @@ public final class YamlFormat implements ConfigFormat {
       return new ConfigException.Parse(new Problem(path, origin(event.getStartMark()), message));
     }
 
-    public ObjectNode result() {
+    ObjectNode result() {
       return root != null ? root : ObjectNode.empty(new Origin(source, 1, 1));
     }
 
-    public void accept(Event event) {
+    void accept(Event event) {
       switch (event.getEventId()) {
         case DocumentStart -> {
           if (++documents > 1) {
@@ -328,7 +327,7 @@ public final class YamlFormat implements ConfigFormat {
       parent.add(node, size, this, event);
     }
 
-    private static String anchorOf(NodeEvent event) {
+    private static @Nullable String anchorOf(NodeEvent event) {
       return event.getAnchor().map(a -> a.getValue()).orElse(null);
     }
 
@@ -396,21 +395,21 @@ public final class YamlFormat implements ConfigFormat {
     final boolean mapping;
     final String path;
     final Origin origin;
-    final String anchor;
+    final @Nullable String anchor;
     final Map<String, ConfigNode> fields = new LinkedHashMap<>();
     final List<ConfigNode> items = new ArrayList<>();
     final List<ObjectNode> merges = new ArrayList<>();
     final Map<String, Origin> keyOrigins = new HashMap<>();
-    String key;
+    @Nullable String key;
     boolean mergeKey;
-    Origin mergeSeen;
+    @Nullable Origin mergeSeen;
     long size = 1;
     /** For a block collection, the column its entries start at; for a flow one, -1. */
     final int indent;
     /** Where a flow collection starts (a mark index), to check its lines when it ends. */
     final int start;
 
-    Frame(boolean mapping, String path, Origin origin, String anchor, int indent, int start) {
+    Frame(boolean mapping, String path, Origin origin, @Nullable String anchor, int indent, int start) {
       this.mapping = mapping;
       this.path = path;
       this.origin = origin;

@@ -4,15 +4,16 @@ import dev.relive.config.Registration;
 import dev.relive.config.spi.ChangeTrigger;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /** A file watched by a {@link FileWatcher}, as a change trigger: a settled change asks for a reload. */
 public final class FileTrigger implements ChangeTrigger {
   private final Path file;
   private final FileWatcher.Options options;
-  private final FileWatcher watcher;
-  private volatile FileWatcher.Handle handle;
+  private final @Nullable FileWatcher watcher;
+  private volatile FileWatcher.@Nullable Handle handle;
 
-  public FileTrigger(Path file, FileWatcher.Options options, FileWatcher watcher) {
+  public FileTrigger(Path file, FileWatcher.Options options, @Nullable FileWatcher watcher) {
     this.file = file;
     this.options = options;
     this.watcher = watcher;

@@ -39,6 +39,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Watches configuration files for the whole process with one thread, so that every real update is seen and
@@ -80,7 +81,7 @@ public final class FileWatcher {
   private static final int MAX_LINK_HOPS = 40;
   private static final int MAX_NOTES = 10;
   private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
-  private static FileWatcher shared;
+  private static @Nullable FileWatcher shared;
 
   /**
    * Options for one watched file.
@@ -123,11 +124,12 @@ public final class FileWatcher {
   private final Map<Path, WatchKey> keys = new HashMap<>();
   private final Map<Path, Object> keyIds = new HashMap<>();
   private final Set<Handle> handles = new LinkedHashSet<>();
+  @SuppressWarnings("NullAway.Init") // set with the first watched file, before any use
   private WatchService service;
-  private Threads.Lease threads;
-  private Thread thread;
+  private Threads.@Nullable Lease threads;
+  private @Nullable Thread thread;
   private boolean stopped;
-  private volatile String failure;
+  private volatile @Nullable String failure;
 
   /** A watcher with its own thread (started with the first watched file). */
   public FileWatcher(Supplier<WatchService> services, Clock clock) {
@@ -222,7 +224,8 @@ public final class FileWatcher {
     if (requested != WatchMode.AUTO) {
       return requested;
     }
-    Path dir = existingAncestor(file.toAbsolutePath().normalize().getParent());
+    Path absolute = file.toAbsolutePath().normalize();
+    Path dir = existingAncestor(absolute.getParent() != null ? absolute.getParent() : absolute);
     try {
       String type = Files.getFileStore(dir).type().toLowerCase(Locale.ROOT);
       if (isPolledStore(type)) {
@@ -437,7 +440,7 @@ public final class FileWatcher {
   }
 
   /** A directory's identity, to notice that the registered inode was replaced. */
-  private static Object identity(Path dir) {
+  private static @Nullable Object identity(Path dir) {
     try {
       BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       return a.fileKey() != null ? a.fileKey() : a.creationTime();
@@ -451,18 +454,19 @@ public final class FileWatcher {
     final Path path;
     final Options options;
     final Runnable onChange;
-    volatile WatchMode mode;
-    volatile Instant lastChange;
-    volatile String warning;
+    volatile WatchMode mode = WatchMode.EVENTS;
+    volatile @Nullable Instant lastChange;
+    volatile @Nullable String warning;
     private final Deque<String> notes = new ArrayDeque<>();
     private Set<Anchor> anchors = Set.of();
     private boolean fellBack;
-    private ScheduledFuture<?> pending;
+    private @Nullable ScheduledFuture<?> pending;
     private long firstPendingNanos;
-    private ScheduledFuture<?> poller;
-    private ScheduledFuture<?> safety;
+    private @Nullable ScheduledFuture<?> poller;
+    private @Nullable ScheduledFuture<?> safety;
+    @SuppressWarnings("NullAway.Init") // set by watch() before the handle is used
     private ScheduledExecutorService timers;
-    private String seenSignature;
+    private String seenSignature = "";
     private volatile boolean closed;
 
     Handle(Path path, Options options, Runnable onChange) {

@@ -41,7 +41,7 @@ public final class MountPoints {
   public static Set<String> parse(List<String> mountinfo) {
     Set<String> out = new HashSet<>();
     for (String line : mountinfo) {
-      String[] fields = line.split(" ");
+      String[] fields = line.split(" ", -1);
       if (fields.length > 4) {
         out.add(unescape(fields[4]));
       }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 
 /**
  * SIGHUP reloads every open live config, the way daemons conventionally re-read their configuration.
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 public final class Signals {
   private static final Logger LOG = LoggerFactory.getLogger(Signals.class);
   private static final Set<Runnable> LISTENERS = new LinkedHashSet<>();
-  private static Installed installed;
+  private static @Nullable Installed installed;
 
   private Signals() {}
 
@@ -79,7 +80,7 @@ public final class Signals {
     }
   }
 
-  private static Installed install() {
+  private static @Nullable Installed install() {
     try {
       Class<?> signalType = Class.forName("sun.misc.Signal");
       Class<?> handlerType = Class.forName("sun.misc.SignalHandler");

@@ -1,0 +1,5 @@
+/** Relive's engine internals: not exported by module-info, no compatibility promised. */
+@NullMarked
+package dev.relive.config.internal.bind;
+
+import org.jspecify.annotations.NullMarked;

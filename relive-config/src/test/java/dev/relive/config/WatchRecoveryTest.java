@@ -25,6 +25,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Watching never silently stops: directory swaps by symlink and by rename, busy writers, a failing watcher
@@ -43,14 +45,16 @@ class WatchRecoveryTest {
         .reloadOnSighup(false);
   }
 
-  @Test
-  void aSymlinkedDirectorySwappedWithLnSfn_isSeenByEvents() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = WatchMode.class, names = {"EVENTS", "POLL"})
+  void aSymlinkedDirectorySwappedWithLnSfn_isSeen(WatchMode mode) throws Exception {
     Path one = Files.createDirectories(dir.resolve("releases/1"));
     Path two = Files.createDirectories(dir.resolve("releases/2"));
     Fixtures.write(one.resolve("app.yaml"), "greeting: one\n");
     Fixtures.write(two.resolve("app.yaml"), "greeting: two\n");
     Path current = Files.createSymbolicLink(dir.resolve("current"), Path.of("releases/1"));
-    try (LiveConfig<Cfg> config = watching(current.resolve("app.yaml")).build()) {
+    try (LiveConfig<Cfg> config = watching(current.resolve("app.yaml")).watchMode(mode)
+        .pollInterval(Duration.ofMillis(50)).build()) {
       lnSfn("releases/2", current);
       await().atMost(Duration.ofSeconds(10)).until(() -> config.get().greeting().equals("two"));
       // and ordinary edits of the new release are seen too
@@ -61,11 +65,13 @@ class WatchRecoveryTest {
     }
   }
 
-  @Test
-  void aConfigDirectoryReplacedByRename_isSeen_andSoAreLaterEdits() throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = WatchMode.class, names = {"EVENTS", "POLL"})
+  void aConfigDirectoryReplacedByRename_isSeen_andSoAreLaterEdits(WatchMode mode) throws Exception {
     Path conf = Files.createDirectories(dir.resolve("conf"));
     Fixtures.write(conf.resolve("app.yaml"), "greeting: one\n");
-    try (LiveConfig<Cfg> config = watching(conf.resolve("app.yaml")).build()) {
+    try (LiveConfig<Cfg> config = watching(conf.resolve("app.yaml")).watchMode(mode)
+        .pollInterval(Duration.ofMillis(50)).build()) {
       Path next = Files.createDirectories(dir.resolve("conf.new"));
       Fixtures.write(next.resolve("app.yaml"), "greeting: two\n");
       Files.move(conf, dir.resolve("conf.old"), StandardCopyOption.ATOMIC_MOVE);

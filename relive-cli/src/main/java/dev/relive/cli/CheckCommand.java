@@ -9,7 +9,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "check", description = {
+@Command(name = "check", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
     "Merge FILEs in order (later wins) and print the effective configuration as JSON, secrets redacted.",
     "Exit 0 when valid; 1 when invalid, with every problem and its origin on stderr; 2 on a usage error."})
 final class CheckCommand implements Callable<Integer> {

@@ -21,7 +21,8 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "demo", description = {
+@Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
     "Run a small HTTP service that follows its config file, with the admin API and the status page.",
     "Writes DIR/config.yaml from the built-in example if it does not exist, then prints what to edit and",
     "which URLs to open. Edits apply within a second; bad edits are rejected and the service keeps serving."})

@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "diff", description = {
+@Command(name = "diff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
     "Print the keys whose values differ from A to B, with old and new values (secrets redacted).",
     "Files may be in different formats. Exit 0 when equal, 1 when they differ, 2 on an invalid file or usage error."})
 final class DiffCommand implements Callable<Integer> {

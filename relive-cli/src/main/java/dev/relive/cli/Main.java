@@ -1,6 +1,9 @@
 package dev.relive.cli;
 
+import java.io.PrintWriter;
+import picocli.AutoComplete;
 import picocli.CommandLine;
+import picocli.CommandLine.UnmatchedArgumentException;
 import picocli.CommandLine.Command;
 
 /**
@@ -8,10 +11,10 @@ import picocli.CommandLine.Command;
  *
  * <p>Exit codes: 0 success, 1 invalid configuration (or, for {@code diff}, differences found), 2 usage error.
  */
-@Command(name = "relive", mixinStandardHelpOptions = true, version = "relive 0.1.0",
+@Command(name = "relive", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Check, watch and compare live configuration files; run the demo.",
     subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, DemoCommand.class,
-        CommandLine.HelpCommand.class})
+        CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
   private Main() {}
 
@@ -23,10 +26,33 @@ public final class Main {
   /** Runs a command line in this JVM and returns its exit code (for harnesses that run many). */
   public static int run(String... args) {
     CommandLine cli = new CommandLine(new Main());
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("relive: " + e.getMessage());
       return Exit.USAGE;
     });
+    cli.setParameterExceptionHandler((e, args1) -> {
+      CommandLine line = e.getCommandLine();
+      PrintWriter err = line.getErr();
+      err.println("relive: " + e.getMessage());
+      UnmatchedArgumentException.printSuggestions(e, err);
+      err.println("Try '" + line.getCommandSpec().qualifiedName() + " --help' for the options.");
+      err.flush();
+      return Exit.USAGE;
+    });
+    // The completion script is for the shell, not a command to list in the help.
+    java.util.Objects.requireNonNull(cli.getSubcommands().get("generate-completion")).getCommandSpec().usageMessage()
+        .hidden(true);
     return cli.execute(args);
+  }
+
+  /** The version the jar was built as (its manifest), for {@code relive --version}. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"relive " + (version != null ? version : "(development build)"),
+          "Java " + System.getProperty("java.version") + " (" + System.getProperty("java.vendor") + ")"};
+    }
   }
 }

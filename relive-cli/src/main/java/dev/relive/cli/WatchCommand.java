@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import org.jspecify.annotations.Nullable;
 
-@Command(name = "watch", description = {
+@Command(name = "watch", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+    description = {
     "Load FILEs (merged in order), keep watching them, and print one line per applied or rejected version.",
     "The first line is the initial load. Unchanged content prints nothing. Exits 0 on SIGINT or SIGTERM.",
     "With --json each line is {\"event\":\"applied\",\"version\":N,\"changed\":[...],\"hash\":...,\"config\":{...}}",
@@ -79,9 +80,13 @@ final class WatchCommand implements Callable<Integer> {
         out.flush();
       }
     });
+    if (inputs.readsStandardInput()) {
+      spec.commandLine().getErr().println("relive: watch follows files; standard input (-) cannot change. Use relive check -");
+      return Exit.USAGE;
+    }
     LiveConfig<ConfigTree> config = null;
     while (config == null) {
-      byte[] seen = digest(inputs.files);
+      byte[] seen = digest(inputs.watchable());
       try {
         config = inputs.builder().watchFiles(true).watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis))
             .pollInterval(Duration.ofMillis(pollMillis)).subscriber(this::event).build();
@@ -188,7 +193,7 @@ final class WatchCommand implements Callable<Integer> {
   private void waitForChange(byte[] seen) throws IOException, InterruptedException {
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
       Set<Path> dirs = new HashSet<>();
-      for (Path f : inputs.files) {
+      for (Path f : inputs.watchable()) {
         Path dir = java.util.Objects.requireNonNull(f.toAbsolutePath().normalize().getParent());
         if (dirs.add(dir)) {
           dir.register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE,
@@ -202,7 +207,7 @@ final class WatchCommand implements Callable<Integer> {
           key.reset();
           Thread.sleep(quietMillis);
         }
-        if (!Arrays.equals(seen, digest(inputs.files))) {
+        if (!Arrays.equals(seen, digest(inputs.watchable()))) {
           return;
         }
       }

@@ -26,19 +26,59 @@ final class CliProcess implements AutoCloseable {
   }
 
   static CliProcess start(Path workDir, String... args) throws IOException {
+    return start(workDir, List.of("-jar", jar()), args);
+  }
+
+  /** Runs the CLI on the module path, as a modular application would: {@code java -p relive.jar:lib -m ...}. */
+  static CliProcess startModular(Path workDir, String... args) throws IOException {
+    Path jar = Path.of(jar());
+    String modulePath = jar + java.io.File.pathSeparator + jar.resolveSibling("lib");
+    return start(workDir, List.of("-p", modulePath, "-m", "dev.relive.cli/dev.relive.cli.Main"), args);
+  }
+
+  private static String jar() {
     String jar = System.getProperty("relive.jar");
     if (jar == null) {
       throw new IllegalStateException("run through Maven (failsafe sets relive.jar)");
     }
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar));
+    return jar;
+  }
+
+  private static CliProcess start(Path workDir, List<String> launch, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(launch);
     command.addAll(List.of(args));
     return new CliProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
   }
 
+  /** The process id, for sending it signals. */
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Sends a signal by name ({@code HUP}) with kill(1). */
+  void signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new AssertionError("kill -" + name + " failed");
+    }
+  }
+
   /** Runs to completion (at most a minute) and returns the exit code. */
   static Result run(Path workDir, String... args) throws Exception {
+    return runWithInput(workDir, new byte[0], args);
+  }
+
+  /** Like {@link #run}, with {@code input} on standard input. */
+  static Result runWithInput(Path workDir, byte[] input, String... args) throws Exception {
     try (CliProcess p = start(workDir, args)) {
+      try (var stdin = p.process.getOutputStream()) {
+        stdin.write(input);
+      }
       if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
         throw new AssertionError("relive " + String.join(" ", args) + " did not finish");
       }

@@ -1,6 +1,7 @@
 package dev.relive.config;
 
 import dev.relive.config.internal.ClasspathSource;
+import dev.relive.config.internal.Digests;
 import dev.relive.config.internal.FileSource;
 import dev.relive.config.internal.PrefixedSource;
 
@@ -85,6 +86,33 @@ public final class ConfigSources {
       System.getProperties().forEach((k, v) -> out.put(String.valueOf(k), String.valueOf(v)));
       return out;
     }, SourceData.Entries.Style.PATHS);
+  }
+
+  /**
+   * A document held in memory, such as one read from standard input or received over the network: parsed
+   * like a file of the given format, with {@code name} in its origins ({@code stdin:3:7}).
+   *
+   * @param format a format name or extension ({@code yaml}, {@code json}, {@code toml}, {@code properties})
+   */
+  public static ConfigSource document(String name, byte[] bytes, String format) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(format, "format");
+    byte[] copy = bytes.clone();
+    String stamp = Digests.of(copy);
+    return new ConfigSource() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public SourceData read() {
+        if (copy.length == 0) {
+          throw new ConfigException.Source(java.util.List.of(new Problem("", new Origin(name, 1, 1), "document is empty")));
+        }
+        return new SourceData.Document(copy, format, stamp);
+      }
+    };
   }
 
   /** An empty in-memory source for programmatic overrides. */

@@ -2,6 +2,7 @@ package dev.relive.cli;
 
 import dev.relive.admin.AdminServer;
 import dev.relive.admin.ReliveMetrics;
+import dev.relive.config.ConfigException;
 import dev.relive.config.ConfigSources;
 import dev.relive.config.LiveConfig;
 import dev.relive.config.ReloadEvent;
@@ -48,14 +49,24 @@ final class DemoCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Path file = dir.resolve("config.yaml");
     writeDefaultConfig(file);
-    LiveConfig<DemoConfig> config = LiveConfig.builder(DemoConfig.class).name("demo")
-        .source(ConfigSources.file(file))
-        .source(ConfigSources.env("RELIVE_DEMO"))
-        .validator(DemoConfig::validate)
-        .lastGoodCache(dir.resolve("last-good.json"))
-        .watchFiles(true)
-        .build();
-    DemoService service = startService(config);
+    DemoService.Pools pools = new DemoService.Pools();
+    LiveConfig<DemoConfig> config;
+    try {
+      config = LiveConfig.builder(DemoConfig.class).name("demo")
+          .source(ConfigSources.file(file))
+          .source(ConfigSources.env("RELIVE_DEMO"))
+          .validator(DemoConfig::validate)
+          .participant(DemoConfig::pool, pools)
+          .lastGoodCache(dir.resolve("last-good.json"))
+          .watchFiles(true)
+          .build();
+    } catch (ConfigException e) {
+      spec.commandLine().getErr().println("relive demo: " + file + " cannot start the demo, and there is no last good "
+          + "version to fall back on; fix it and run again:");
+      Loading.printProblems(e.problems(), spec.commandLine().getErr());
+      return Exit.INVALID;
+    }
+    DemoService service = startService(config, pools);
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ReliveMetrics.of(config).bindTo(registry);
     AdminServer admin = startAdmin(config, registry);
@@ -76,7 +87,9 @@ final class DemoCommand implements Callable<Integer> {
       out.println("  metrics  curl -H 'Authorization: Bearer " + admin.token() + "' " + adminUrl + "/metrics");
       out.println("Save the file to change the service; a bad edit is rejected and the service keeps serving. Ctrl-C stops.");
       out.println("serving version " + config.snapshot().version()
-          + (config.status().degraded() ? " from the last-good cache (config.yaml is broken)" : ""));
+          + (config.status().servingLastGood() ? " from the last-good cache; config.yaml was rejected:" : ""));
+      config.status().lastRejection().filter(r -> config.status().servingLastGood())
+          .ifPresent(r -> r.problems().forEach(p -> out.println("  " + p)));
       out.flush();
     }
     config.subscribe(event -> {
@@ -110,15 +123,15 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
-  private DemoService startService(LiveConfig<DemoConfig> config) throws IOException {
+  private DemoService startService(LiveConfig<DemoConfig> config, DemoService.Pools pools) throws IOException {
     try {
-      return new DemoService(config, port);
+      return new DemoService(config, pools, port);
     } catch (BindException e) {
       if (port == 0) {
         throw e;
       }
       spec.commandLine().getErr().println("port " + port + " is busy; using a free one (--port chooses)");
-      return new DemoService(config, 0);
+      return new DemoService(config, pools, 0);
     }
   }
 

@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.Executors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The small service {@code relive demo} runs: a greeting that follows its config, a rate limit rebuilt when
@@ -21,24 +23,30 @@ import java.util.concurrent.Executors;
  */
 final class DemoService implements AutoCloseable {
   private final LiveConfig<DemoConfig> config;
+  private final Pools pools;
   private volatile RateLimiter limiter;
-  private volatile DemoPool pool;
   private final HttpServer server;
 
-  DemoService(LiveConfig<DemoConfig> config, int port) throws IOException {
-    this.config = config;
-    DemoConfig c = config.get();
-    this.limiter = new RateLimiter(c.rateLimit().requestsPerSecond(), c.rateLimit().burst());
-    this.pool = DemoPool.open(1, c.pool());
-    config.onChange(DemoConfig::rateLimit, (old, neu) -> limiter = new RateLimiter(neu.requestsPerSecond(), neu.burst()));
-    config.participate(DemoConfig::pool, (old, neu) -> {
-      DemoPool next = DemoPool.open(pool.generation() + 1, neu.pool());
+  /**
+   * The pool, as a participant given to the config's builder: it opens the first pool while the first version
+   * is prepared, so a configuration whose pool cannot connect is rejected at start-up (and never reaches the
+   * last-good cache) instead of being applied.
+   */
+  static final class Pools implements Participant<DemoConfig> {
+    private volatile @Nullable DemoPool current;
+
+    @Override
+    public Participant.Prepared prepare(@Nullable DemoConfig serving, DemoConfig candidate) {
+      DemoPool opened = current;
+      DemoPool next = DemoPool.open(opened == null ? 1 : opened.generation() + 1, candidate.pool());
       return new Participant.Prepared() {
         @Override
         public void commit() {
-          DemoPool replaced = pool;
-          pool = next;
-          replaced.close();
+          DemoPool replaced = current;
+          current = next;
+          if (replaced != null) {
+            replaced.close();
+          }
         }
 
         @Override
@@ -46,7 +54,26 @@ final class DemoService implements AutoCloseable {
           next.close();
         }
       };
-    });
+    }
+
+    DemoPool current() {
+      return Objects.requireNonNull(current, "the first version opens the pool");
+    }
+
+    void close() {
+      DemoPool p = current;
+      if (p != null) {
+        p.close();
+      }
+    }
+  }
+
+  DemoService(LiveConfig<DemoConfig> config, Pools pools, int port) throws IOException {
+    this.config = config;
+    this.pools = pools;
+    DemoConfig c = config.get();
+    this.limiter = new RateLimiter(c.rateLimit().requestsPerSecond(), c.rateLimit().burst());
+    config.onChange(DemoConfig::rateLimit, (old, neu) -> limiter = new RateLimiter(neu.requestsPerSecond(), neu.burst()));
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
     server.createContext("/", this::greet);
     server.createContext("/pool", this::describePool);
@@ -88,7 +115,7 @@ final class DemoService implements AutoCloseable {
 
   private void describePool(HttpExchange exchange) throws IOException {
     try (exchange) {
-      DemoPool p = pool;
+      DemoPool p = pools.current();
       ObjectNode out = Loading.JSON.createObjectNode();
       out.put("generation", p.generation());
       out.put("size", p.connections().size());
@@ -110,7 +137,7 @@ final class DemoService implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
-    pool.close();
+    pools.close();
   }
 
   /** A pretend connection pool: opening it "connects" each connection to the target. */

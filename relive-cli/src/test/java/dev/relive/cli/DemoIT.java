@@ -101,6 +101,44 @@ class DemoIT {
     }
   }
 
+  @Test
+  void aPoolThatCannotConnectAtStartUp_isRejectedAtPrepare_andNeverPoisonsTheLastGoodCache() throws Exception {
+    Path demoDir = Files.createDirectories(dir.resolve("relive-demo"));
+    Path config = demoDir.resolve("config.yaml");
+    Path cache = demoDir.resolve("last-good.json");
+    // The first run writes the default config and caches it.
+    try (CliProcess demo = CliProcess.start(dir, "demo", "--port", "0", "--admin-port", "0", "--token", TOKEN)) {
+      while (!demo.nextLine(WAIT).startsWith("serving version")) {
+        // the banner
+      }
+      assertThat(demo.terminate()).isZero();
+    }
+    String good = Files.readString(cache);
+    assertThat(good).contains("db.internal:5432");
+    edit(config, "target: db.internal:5432", "target: unreachable:5432");
+
+    // Started with a pool that cannot connect: the first version fails to prepare; the cache serves, unchanged.
+    try (CliProcess demo = CliProcess.start(dir, "demo", "--port", "0", "--admin-port", "0", "--token", TOKEN)) {
+      String line;
+      do {
+        line = demo.nextLine(WAIT);
+      } while (!line.startsWith("serving version"));
+      assertThat(line).contains("from the last-good cache");
+      assertThat(demo.nextLine(WAIT)).endsWith("config.yaml:18:3: pool: a participant failed to prepare: "
+          + "cannot connect to unreachable:5432");
+      assertThat(demo.terminate()).isZero();
+    }
+    assertThat(Files.readString(cache)).isEqualTo(good);
+
+    // Without a cache there is nothing to fall back on: a clear refusal, exit 1, and no cache written.
+    Files.delete(cache);
+    CliProcess.Result refused = CliProcess.run(dir, "demo", "--port", "0", "--admin-port", "0", "--token", TOKEN);
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("there is no last good version").contains(
+        "config.yaml:18:3: pool: a participant failed to prepare: cannot connect to unreachable:5432");
+    assertThat(cache).doesNotExist();
+  }
+
   private JsonNode status(String admin) throws Exception {
     return new ObjectMapper().readTree(get(admin + "/config/status", true).body());
   }

@@ -28,6 +28,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -409,7 +410,8 @@ final class ReloadPipeline<T> {
           LOG.debug("{}: participant {} failed to prepare", name, p.item.getClass().getName(), e);
         }
         abortAll(prepared);
-        return reject(Stage.PREPARE, List.of(new Problem(p.path, candidate.origin(p.path), failure)), candidate,
+        String at = where(p, value);
+        return reject(Stage.PREPARE, List.of(new Problem(at, candidate.origin(at), failure)), candidate,
             secretPaths, stamps, servingVersion, request.cause(), started);
       }
       return new Staging<>(new Candidate<>(request, serving, next, changed, prepared, warnings, restored, started), null);
@@ -502,6 +504,23 @@ final class ReloadPipeline<T> {
       isolated("participant abort", prepared.get(i)::abort);
     }
     prepared.clear();
+  }
+
+  /**
+   * The path a participant's problem concerns: where it is indexed, or, for one indexed at the root with a
+   * selector (given to the builder, before any value existed to locate it in), where its part sits in the
+   * candidate.
+   */
+  private static String where(Dispatch.Entry<?> p, Object candidate) {
+    Function<Object, Object> selector = p.selector;
+    if (!p.path.isEmpty() || selector == null) {
+      return p.path;
+    }
+    try {
+      return Dispatch.locate(candidate, selector.apply(candidate));
+    } catch (RuntimeException e) {
+      return "";
+    }
   }
 
   /** Why nothing may be applied now, or null. */

@@ -92,11 +92,15 @@ final class DemoCommand implements Callable<Integer> {
           .ifPresent(r -> r.problems().forEach(p -> out.println("  " + p)));
       out.flush();
     }
+    // The same rejection again (a safety reload of the same bad file) is not news.
+    Object[] lastShown = {config.status().lastRejection().map(ReloadEvent.Rejected::problems).orElse(null)};
     config.subscribe(event -> {
       synchronized (out) {
         if (event instanceof ReloadEvent.Applied a) {
+          lastShown[0] = null;
           out.println("applied version " + a.version() + ": " + String.join(", ", a.changedPaths()));
-        } else if (event instanceof ReloadEvent.Rejected r) {
+        } else if (event instanceof ReloadEvent.Rejected r && !r.problems().equals(lastShown[0])) {
+          lastShown[0] = r.problems();
           out.println("rejected at " + r.stage().name().toLowerCase(java.util.Locale.ROOT) + "; version "
               + r.servingVersion() + " keeps serving:");
           r.problems().forEach(p -> out.println("  " + p));

@@ -120,6 +120,7 @@ public final class Binder {
       return;
     }
     if (raw.isRecord()) {
+      requireOpen(raw);
       for (Object[] outer : enclosing) {
         if (outer[0] == raw) {
           String at = ((String) outer[1]).isEmpty() ? raw.getSimpleName() : (String) outer[1];
@@ -137,6 +138,24 @@ public final class Binder {
     }
     throw new IllegalArgumentException((path.isEmpty() ? "configuration type" : path) + ": cannot bind to "
         + type.getTypeName() + " (use a record, a collection, Optional or a value type)");
+  }
+
+  /**
+   * Relive builds records through their canonical constructors by reflection: in a named module, the record's
+   * package must be open to Relive's module. Says the exact line to add when it is not.
+   *
+   * @throws IllegalArgumentException naming the module-info line that is missing
+   */
+  private static void requireOpen(Class<?> record) {
+    Module module = record.getModule();
+    Module relive = Binder.class.getModule();
+    String pkg = record.getPackageName();
+    if (module.isNamed() && !module.isOpen(pkg, relive)) {
+      throw new IllegalArgumentException(String.format("%s is in module %s, which does not open %s to %s: add "
+          + "'opens %s to %s;' to that module's module-info.java (and 'requires %s;')", record.getName(),
+          module.getName(), pkg, relive.isNamed() ? relive.getName() : "Relive", pkg,
+          relive.isNamed() ? relive.getName() : "dev.relive.config", "dev.relive.config"));
+    }
   }
 
   public static boolean isScalar(Class<?> raw) {

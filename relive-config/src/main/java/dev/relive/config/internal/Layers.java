@@ -9,6 +9,7 @@ import dev.relive.config.SourceStamp;
 import dev.relive.config.UnknownKeys;
 import dev.relive.config.internal.bind.Binder;
 import dev.relive.config.internal.bind.EnvNames;
+import dev.relive.config.internal.bind.RelaxedNames;
 import dev.relive.config.internal.format.Formats;
 import dev.relive.config.internal.format.Text;
 
@@ -45,7 +46,8 @@ public final class Layers {
   private final UnknownKeys unknownKeys;
   private final IdentityHashMap<ConfigSource, Parsed> lastParsed = new IdentityHashMap<>();
 
-  private record Parsed(String stamp, ObjectNode tree) {}
+  /** A source's last parsed tree, already in the type's own key names, and the problems renaming found. */
+  private record Parsed(String stamp, ObjectNode tree, List<Problem> problems) {}
 
   /** The merged tree with each source's stamp, or the problems that stopped it. */
   public record Result(ObjectNode merged, List<SourceStamp> stamps, List<Problem> problems, List<Problem> warnings) {}
@@ -87,7 +89,7 @@ public final class Layers {
           merged = merge(merged, tree.get());
         }
       } else if (data instanceof SourceData.Tree tree) {
-        merged = merge(merged, tree.root());
+        merged = merge(merged, RelaxedNames.canonicalize(tree.root(), type, problems));
       } else if (data instanceof SourceData.Entries entries) {
         merged = overlay(merged, source.name(), entries, problems, warnings);
       }
@@ -98,6 +100,7 @@ public final class Layers {
   private Optional<ObjectNode> parse(ConfigSource source, SourceData.Document document, List<Problem> problems) {
     Parsed last = lastParsed.get(source);
     if (last != null && last.stamp.equals(document.stamp())) {
+      problems.addAll(last.problems);
       return Optional.of(last.tree);
     }
     Optional<ConfigFormat> format = formats.find(document.format());
@@ -107,8 +110,11 @@ public final class Layers {
       return Optional.empty();
     }
     try {
-      ObjectNode tree = format.get().parse(document.bytes(), source.name(), limits);
-      lastParsed.put(source, new Parsed(document.stamp(), tree));
+      List<Problem> renaming = new ArrayList<>();
+      ObjectNode tree = RelaxedNames.canonicalize(format.get().parse(document.bytes(), source.name(), limits), type,
+          renaming);
+      lastParsed.put(source, new Parsed(document.stamp(), tree, List.copyOf(renaming)));
+      problems.addAll(renaming);
       return Optional.of(tree);
     } catch (ConfigException e) {
       problems.addAll(e.problems());

@@ -11,6 +11,7 @@ import dev.relive.config.Secret;
 import dev.relive.config.UnknownKeys;
 import dev.relive.config.internal.Paths;
 import dev.relive.config.internal.SecretNames;
+import dev.relive.config.internal.format.TreeBuilder;
 
 import dev.relive.config.ConfigNode.ListNode;
 import dev.relive.config.ConfigNode.ObjectNode;
@@ -322,7 +323,11 @@ public final class Binder {
         Type valueType = typeArg(type, 1, path);
         Map<Object, Object> out = new LinkedHashMap<>();
         boolean ok = true;
-        for (Map.Entry<String, ConfigNode> e : object.fields().entrySet()) {
+        // A map of values takes nested keys whole, as flat formats write them: logging.level.org.hibernate.SQL
+        // is the key "org.hibernate.SQL" of the map at logging.level.
+        Map<String, ConfigNode> entries = keyType == String.class && isScalar(raw(valueType))
+            ? flatten(object) : object.fields();
+        for (Map.Entry<String, ConfigNode> e : entries.entrySet()) {
           String entryPath = Paths.child(path, e.getKey());
           Object key = keyType == String.class ? e.getKey()
               : scalar(ScalarNode.string(e.getKey(), e.getValue().origin()), keyType, entryPath, false);
@@ -340,6 +345,21 @@ public final class Binder {
         return mismatch(node, path, "a single value");
       }
       return scalar(scalar, raw, path, secret);
+    }
+
+    /** Nested objects' keys joined with '.', a value kept beside keys ({@code TreeBuilder.SELF}) under its own key. */
+    private Map<String, ConfigNode> flatten(ObjectNode object) {
+      Map<String, ConfigNode> out = new LinkedHashMap<>();
+      object.fields().forEach((k, v) -> flattenInto(k, v, out));
+      return out;
+    }
+
+    private void flattenInto(String key, ConfigNode node, Map<String, ConfigNode> out) {
+      if (node instanceof ObjectNode o && !o.fields().isEmpty()) {
+        o.fields().forEach((k, v) -> flattenInto(k.equals(TreeBuilder.SELF) ? key : key + "." + k, v, out));
+      } else {
+        out.put(key, node);
+      }
     }
 
     private Object mismatch(ConfigNode node, String path, String expected) {
@@ -364,15 +384,27 @@ public final class Binder {
         }
       }
       for (Map.Entry<String, ConfigNode> e : object.fields().entrySet()) {
-        if (!plan.byKey.containsKey(e.getKey())) {
-          Problem unknown = new Problem(Paths.child(path, e.getKey()), e.getValue().origin(),
-              "unknown key (" + type.getSimpleName() + " has " + String.join(", ", plan.byKey.keySet()) + ")");
-          if (unknownKeys == UnknownKeys.FAIL) {
-            problems.add(unknown);
-            ok = false;
-          } else {
-            warnings.add(unknown);
-          }
+        if (plan.byKey.containsKey(e.getKey())) {
+          continue;
+        }
+        if (e.getKey().equals(TreeBuilder.SELF)) {
+          problems.add(new Problem(path, e.getValue().origin(), "is given both as a value and with keys below it; "
+              + "only a Map takes both"));
+          ok = false;
+          continue;
+        }
+        Optional<String> meant = RelaxedNames.closest(e.getKey(), plan.byKey.keySet());
+        // A likely typo of a key that is absent: its default would serve in silence, so it is a problem.
+        boolean hidesADefault = meant.isPresent() && !object.fields().containsKey(meant.get());
+        Problem unknown = new Problem(Paths.child(path, e.getKey()), e.getValue().origin(), meant
+            .map(m -> "unknown key; did you mean " + m + "?" + (hidesADefault ? " (" + m + " is not set, so it "
+                + "would take its default)" : ""))
+            .orElse("unknown key (" + type.getSimpleName() + " has " + String.join(", ", plan.byKey.keySet()) + ")"));
+        if (unknownKeys == UnknownKeys.FAIL || hidesADefault) {
+          problems.add(unknown);
+          ok = false;
+        } else {
+          warnings.add(unknown);
         }
       }
       if (!ok) {

@@ -3,7 +3,6 @@ package dev.relive.config.internal.format;
 import dev.relive.config.ConfigException;
 import dev.relive.config.Origin;
 import dev.relive.config.Problem;
-import dev.relive.config.internal.Paths;
 
 import dev.relive.config.ConfigNode.ObjectNode;
 import dev.relive.config.ConfigNode.ScalarNode;
@@ -52,7 +51,7 @@ public final class PropertiesFormat implements ConfigFormat {
       }
       List<Object> segments;
       try {
-        segments = Paths.parse(entry.key);
+        segments = keyPath(entry.key);
       } catch (IllegalArgumentException ex) {
         problems.add(new Problem(entry.key, entry.origin, String.valueOf(ex.getMessage())));
         continue;
@@ -72,6 +71,56 @@ public final class PropertiesFormat implements ConfigFormat {
       }
     }
     throw new ConfigException.Parse(problems);
+  }
+
+  /**
+   * A key's path segments. Keys are paths ({@code db.url}, {@code servers[0].host}); as in Spring Boot,
+   * brackets around anything but digits name one map key whole, dots included ({@code my.map[key.with.dots]}).
+   *
+   * @throws IllegalArgumentException if the key is malformed
+   */
+  static List<Object> keyPath(String key) {
+    List<Object> out = new ArrayList<>();
+    StringBuilder word = new StringBuilder();
+    boolean afterBracket = false;
+    for (int i = 0; i < key.length(); i++) {
+      char c = key.charAt(i);
+      if (c == '.') {
+        if (word.length() == 0 && !afterBracket) {
+          throw new IllegalArgumentException("empty key in '" + key + "'");
+        }
+        if (word.length() > 0) {
+          out.add(word.toString());
+          word.setLength(0);
+        }
+        afterBracket = false;
+      } else if (c == '[') {
+        int end = key.indexOf(']', i);
+        if (end < 0) {
+          throw new IllegalArgumentException("unclosed '[' in '" + key + "'");
+        }
+        if (word.length() > 0) {
+          out.add(word.toString());
+          word.setLength(0);
+        }
+        String inside = key.substring(i + 1, end);
+        if (inside.isEmpty()) {
+          throw new IllegalArgumentException("empty [] in '" + key + "'");
+        }
+        out.add(inside.chars().allMatch(ch -> ch >= '0' && ch <= '9') ? (Object) Integer.parseInt(inside) : inside);
+        i = end;
+        afterBracket = true;
+      } else {
+        word.append(c);
+        afterBracket = false;
+      }
+    }
+    if (word.length() > 0) {
+      out.add(word.toString());
+    } else if (!afterBracket) {
+      throw new IllegalArgumentException(key.isEmpty() ? "empty key" : "key ends with '.': '" + key + "'");
+    }
+    return out;
   }
 
   /** Every entry of a properties text in order, duplicates kept; malformed lines become problems. */

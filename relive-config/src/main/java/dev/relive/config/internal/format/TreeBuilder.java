@@ -25,6 +25,13 @@ public final class TreeBuilder {
     this.root = new Branch(rootOrigin);
   }
 
+  /**
+   * The key under which a value is kept when the same key also holds keys, as flat formats allow
+   * ({@code logging.level.org.hibernate=INFO} beside {@code logging.level.org.hibernate.SQL=DEBUG}). A
+   * {@code Map} component takes such an entry as the key itself; anywhere else it is a problem.
+   */
+  public static final String SELF = "";
+
   /** Adds a value at a path given as segments ({@link String} keys, {@link Integer} indexes). */
   public void put(List<Object> segments, ConfigNode value, String path) {
     if (segments.isEmpty()) {
@@ -35,35 +42,29 @@ public final class TreeBuilder {
     for (int i = 0; i < segments.size() - 1; i++) {
       Object segment = segments.get(i);
       Object existing = node.children.get(segment);
-      if (existing == null) {
-        Branch child = new Branch(value.origin());
-        node.children.put(segment, child);
-        node = child;
-      } else if (existing instanceof Branch b) {
+      if (existing instanceof Branch b) {
         node = b;
-      } else {
-        problems.add(new Problem(path, value.origin(), "'" + prefix(segments, i + 1)
-            + "' is already a value at " + ((ConfigNode) existing).origin() + " and cannot also hold keys"));
-        return;
+        continue;
       }
+      Branch child = new Branch(value.origin());
+      if (existing != null) {
+        child.children.put(SELF, existing);
+      }
+      node.children.put(segment, child);
+      node = child;
     }
     Object last = segments.get(segments.size() - 1);
     Object existing = node.children.get(last);
-    if (existing instanceof Branch) {
-      problems.add(new Problem(path, value.origin(), "'" + path + "' already holds keys and cannot also be a value"));
-    } else if (existing != null) {
+    if (existing instanceof Branch b) {
+      existing = b.children.get(SELF);
+      node = b;
+      last = SELF;
+    }
+    if (existing != null) {
       problems.add(new Problem(path, value.origin(), "duplicate key, first defined at " + ((ConfigNode) existing).origin()));
     } else {
       node.children.put(last, value);
     }
-  }
-
-  private static String prefix(List<Object> segments, int n) {
-    String p = "";
-    for (int i = 0; i < n; i++) {
-      p = segments.get(i) instanceof Integer idx ? Paths.index(p, idx) : Paths.child(p, (String) segments.get(i));
-    }
-    return p;
   }
 
   public List<Problem> problems() {

@@ -108,6 +108,11 @@ final class AdminRoutes implements HttpHandler {
       send(exchange, 301, "text/plain; charset=utf-8", "");
       return;
     }
+    if (read && path.equals("/favicon.ico")) {
+      // Browsers ask for it on every visit to the status page: no content, no token, no log line.
+      send(exchange, 204, "image/x-icon", "");
+      return;
+    }
     if (read && path.equals("/config/ui/status.js")) {
       sendPage(exchange, "text/javascript; charset=utf-8", script);
       return;

@@ -1,5 +1,6 @@
 package dev.relive.admin;
 
+import dev.relive.config.ConfigStatus;
 import dev.relive.config.LiveConfig;
 import dev.relive.config.ReloadEvent;
 import dev.relive.config.WatchMode;
@@ -87,6 +88,11 @@ public final class ReliveMetrics implements MeterBinder {
             .tag("mode", mode == WatchMode.EVENTS ? "events" : "poll").register(registry);
       }
     }
+    // What happened before binding (the first version, a rejection at start-up) counts too, so that these
+    // counters and status().applied()/rejected() agree.
+    ConfigStatus before = config.status();
+    Objects.requireNonNull(reloads.get("applied")).increment((double) before.applied());
+    Objects.requireNonNull(reloads.get("rejected")).increment((double) before.rejected());
     config.subscribe(event -> {
       String result = event.kind();
       Objects.requireNonNull(reloads.get(result), result).increment();

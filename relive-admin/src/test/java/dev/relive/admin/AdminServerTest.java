@@ -250,7 +250,7 @@ class AdminServerTest {
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
     assertThat(r.body()).contains(
-        "relive_reloads_total{config=\"app\",result=\"applied\"} 1.0",
+        "relive_reloads_total{config=\"app\",result=\"applied\"} 2.0",
         "relive_reloads_total{config=\"app\",result=\"rejected\"} 1.0",
         "relive_rejections_total{config=\"app\",reason=\"validate\"} 1.0",
         "relive_config_version{config=\"app\"} 2.0",
@@ -260,6 +260,24 @@ class AdminServerTest {
         "relive_config_last_success_seconds{config=\"app\"}",
         "relive_config_degraded{config=\"app\"} 0.0",
         "relive_listener_failures_total{config=\"app\"} 0.0");
+  }
+
+  @Test
+  void statusCounts_andMetrics_countTheSameRuns() throws Exception {
+    source.set(app("counts", "jdbc:one", 4));
+    ok("POST", "/config/reload", null);
+    source.set(app("counts", "jdbc:one", 0));
+    call("POST", "/config/reload", null, TOKEN);
+    call("POST", "/config/reload", null, TOKEN);
+    ok("POST", "/config/rollback/1", null);
+    JsonNode counts = ok("GET", "/config/status", null).get("counts");
+    String metrics = call("GET", "/metrics", null, TOKEN).body();
+    assertThat(counts.get("rejected").asLong()).isEqualTo(2);
+    assertThat(metrics).contains("relive_reloads_total{config=\"app\",result=\"rejected\"} 2.0");
+    assertThat(counts.get("applied").asLong()).isEqualTo(3);
+    // applied counts versions, rolled_back ones included; the metrics split them by how they came
+    assertThat(metrics).contains("relive_reloads_total{config=\"app\",result=\"applied\"} 2.0",
+        "relive_reloads_total{config=\"app\",result=\"rolled_back\"} 1.0");
   }
 
   @Test
@@ -314,6 +332,8 @@ class AdminServerTest {
     assertThat(page.body()).contains("<script src=\"ui/status.js\">").doesNotContain("jdbc:one");
     assertThat(call("GET", "/config/ui/", null, null).statusCode()).isEqualTo(301);
     assertThat(call("GET", "/config/ui/status.js", null, null).body()).contains("textContent");
+    assertThat(call("GET", "/favicon.ico", null, null).statusCode()).isEqualTo(204);
+    assertThat(logs.toString(StandardCharsets.UTF_8)).doesNotContain("favicon");
   }
 
   @Test

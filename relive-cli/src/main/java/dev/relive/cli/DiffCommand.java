@@ -88,7 +88,11 @@ final class DiffCommand implements Callable<Integer> {
     }
   }
 
+  /** A value as its file wrote it ({@code 3.10}, {@code 0xFF}), strings quoted; containers as JSON. */
   private static String render(Optional<ConfigNode> node) {
-    return node.map(n -> toJson(n).toString()).orElse("(absent)");
+    return node.map(n -> n instanceof ConfigNode.ScalarNode s && s.kind() != ConfigNode.ScalarNode.Kind.NULL
+        ? (s.kind() == ConfigNode.ScalarNode.Kind.STRING ? Loading.JSON.getNodeFactory().textNode(s.written()).toString()
+            : s.written())
+        : toJson(n).toString()).orElse("(absent)");
   }
 }

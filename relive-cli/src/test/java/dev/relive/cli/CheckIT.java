@@ -86,6 +86,10 @@ class CheckIT {
     CliProcess.Result rotated = CliProcess.run(dir, "diff", "old.yaml", "rotated.yaml");
     assertThat(rotated.exit()).isEqualTo(1);
     assertThat(rotated.out().lines()).containsExactly("~ db.password: changed (secret)");
+    // Values as written: 3.10 -> 3.1 is a change, and shows as one.
+    Files.writeString(dir.resolve("v1.yaml"), "python: 3.10\ncolor: 0xFF\n");
+    Files.writeString(dir.resolve("v2.toml"), "python = 3.1\ncolor = 0xFF\n");
+    assertThat(CliProcess.run(dir, "diff", "v1.yaml", "v2.toml").out().lines()).containsExactly("~ python: 3.10 -> 3.1");
     CliProcess.Result json = CliProcess.run(dir, "diff", "--json", "old.yaml", "new.json");
     assertThat(json.out().lines().findFirst()).contains("{\"path\":\"db.url\",\"before\":\"jdbc:a\",\"after\":\"jdbc:b\"}");
   }

@@ -581,8 +581,8 @@ final class ReloadPipeline<T> {
     lastRejection = event;
     boolean repeated = stamps != null && stamps.equals(lastRejectedStamps);
     lastRejectedStamps = stamps;
+    rejected.incrementAndGet();
     if (!repeated) {
-      rejected.incrementAndGet();
       isolated("logging", () -> LOG.atWarn().addKeyValue("config", name).addKeyValue("event", "rejected")
           .addKeyValue("stage", stageName(stage)).addKeyValue("serving", servingVersion).addKeyValue("cause", cause)
           .log("{}: rejected a candidate at {}; {}:\n  {}", name, stageName(stage),

@@ -118,6 +118,28 @@ class ValuesAsWrittenTest {
     }
   }
 
+  @Test
+  void aFileOverTheLimit_isRefusedWithoutBeingRead_andUtf16AndDirectoriesAreNamed() throws Exception {
+    Path big = dir.resolve("big.yaml");
+    try (var out = java.nio.channels.FileChannel.open(big, java.nio.file.StandardOpenOption.CREATE_NEW,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      out.position(500L * 1024 * 1024);
+      out.write(java.nio.ByteBuffer.wrap(new byte[] {'\n'}));
+    }
+    assertThatThrownBy(() -> LiveConfig.builder(ConfigTree.class).source(ConfigSources.file(big)).reloadOnSighup(false)
+        .build()).isInstanceOf(ConfigException.class)
+        .hasMessage(big + ": file is 524288001 bytes, more than the limit of 4194304");
+
+    Path utf16 = dir.resolve("u16.yaml");
+    java.nio.file.Files.write(utf16, "a: 1\n".getBytes(StandardCharsets.UTF_16LE));
+    assertThatThrownBy(() -> LiveConfig.builder(ConfigTree.class).source(ConfigSources.file(utf16))
+        .reloadOnSighup(false).build()).hasMessageEndingWith("u16.yaml:1:1: the file looks like UTF-16 (a byte-order "
+        + "mark or a zero byte beside each character); save it as UTF-8");
+    Path folder = java.nio.file.Files.createDirectory(dir.resolve("conf.yaml"));
+    assertThatThrownBy(() -> LiveConfig.builder(ConfigTree.class).source(ConfigSources.file(folder))
+        .reloadOnSighup(false).build()).hasMessage(folder + ": is a directory, not a file");
+  }
+
   private static String unescape(String s) {
     return s.replace("\\n", "\n").replace("\\t", "\t").replace("\\uFEFF", "\uFEFF");
   }

@@ -21,8 +21,8 @@ import org.jspecify.annotations.Nullable;
  * stamp is the digest of the bytes read in the same pass. A missing optional file is an empty layer; a
  * missing required file is a problem.
  */
-public final class FileSource implements ConfigSource {
-  /** Bytes read at most; the format's own limit, lower by default, gives the precise message. */
+public final class FileSource implements ConfigSource, BoundedSource {
+  /** Bytes read at most when no limit is given. */
   private static final int READ_CAP = 64 << 20;
 
   private final Path path;
@@ -53,12 +53,24 @@ public final class FileSource implements ConfigSource {
    */
   @Override
   public SourceData read() throws IOException {
+    return read(READ_CAP);
+  }
+
+  /** Like {@link #read()}, refusing a file larger than {@code maxBytes} without reading it. */
+  @Override
+  public SourceData read(int maxBytes) throws IOException {
     try {
       for (int attempt = 0; attempt < 3; attempt++) {
         BasicFileAttributes before = Files.readAttributes(path, BasicFileAttributes.class);
+        if (before.isDirectory()) {
+          throw problem("is a directory, not a file", null);
+        }
+        if (before.size() > maxBytes) {
+          throw problem(String.format("file is %d bytes, more than the limit of %d", before.size(), maxBytes), null);
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
-          bytes = in.readNBytes(READ_CAP + 1);
+          bytes = in.readNBytes(maxBytes + 1);
         }
         BasicFileAttributes after = Files.readAttributes(path, BasicFileAttributes.class);
         if (before.size() == after.size() && before.lastModifiedTime().equals(after.lastModifiedTime())

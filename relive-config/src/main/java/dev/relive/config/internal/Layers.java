@@ -72,7 +72,7 @@ public final class Layers {
     for (ConfigSource source : sources) {
       SourceData data;
       try {
-        data = source.read();
+        data = source instanceof BoundedSource bounded ? bounded.read(limits.maxBytes()) : source.read();
       } catch (ConfigException e) {
         problems.addAll(e.problems());
         continue;

@@ -27,6 +27,10 @@ public final class Text {
       throw new ConfigException.Parse(new Problem("", Origin.of(source),
           "document is " + bytes.length + " bytes, more than the limit of " + limits.maxBytes()));
     }
+    if (looksLikeUtf16(bytes)) {
+      throw new ConfigException.Parse(new Problem("", new Origin(source, 1, 1),
+          "the file looks like UTF-16 (a byte-order mark or a zero byte beside each character); save it as UTF-8"));
+    }
     int start = bytes.length >= 3 && (bytes[0] & 0xff) == 0xEF && (bytes[1] & 0xff) == 0xBB
         && (bytes[2] & 0xff) == 0xBF ? 3 : 0;
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
@@ -43,6 +47,25 @@ public final class Text {
       throw invalid(bytes, start, in.position(), source);
     }
     return out.flip().toString();
+  }
+
+  /** A UTF-16 byte-order mark, or zero bytes in every other place of the first characters (ASCII in UTF-16). */
+  private static boolean looksLikeUtf16(byte[] bytes) {
+    if (bytes.length >= 2 && (((bytes[0] & 0xff) == 0xFE && (bytes[1] & 0xff) == 0xFF)
+        || ((bytes[0] & 0xff) == 0xFF && (bytes[1] & 0xff) == 0xFE))) {
+      return true;
+    }
+    int pairs = Math.min(bytes.length / 2, 16);
+    if (pairs < 2) {
+      return false;
+    }
+    int evenZeros = 0;
+    int oddZeros = 0;
+    for (int i = 0; i < pairs * 2; i += 2) {
+      evenZeros += bytes[i] == 0 ? 1 : 0;
+      oddZeros += bytes[i + 1] == 0 ? 1 : 0;
+    }
+    return evenZeros == pairs || oddZeros == pairs;
   }
 
   /**

@@ -111,7 +111,8 @@ public final class Layers {
     }
     try {
       List<Problem> renaming = new ArrayList<>();
-      ObjectNode tree = RelaxedNames.canonicalize(format.get().parse(document.bytes(), source.name(), limits), type,
+      String name = document.origin().isEmpty() ? source.name() : document.origin();
+      ObjectNode tree = RelaxedNames.canonicalize(format.get().parse(document.bytes(), name, limits), type,
           renaming);
       lastParsed.put(source, new Parsed(document.stamp(), tree, List.copyOf(renaming)));
       problems.addAll(renaming);

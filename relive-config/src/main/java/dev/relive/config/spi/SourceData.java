@@ -18,15 +18,24 @@ public sealed interface SourceData {
    *
    * @param bytes  the bytes read
    * @param format a format name or file extension ({@code yaml}, {@code yml}, {@code json}, ...)
-   * @param stamp  digest of {@code bytes}
+   * @param stamp  digest of {@code bytes} (or a revision that names them)
+   * @param origin the name its values' origins carry, when it is more precise than the source's name (an
+   *               etcd source gives the key and revision it read: {@code etcd:/app/config@1234}); empty for
+   *               the source's name
    */
   // The bytes are handed over, not compared: the stamp says whether two documents are equal.
   @SuppressWarnings("ArrayRecordComponent")
-  record Document(byte[] bytes, String format, String stamp) implements SourceData {
+  record Document(byte[] bytes, String format, String stamp, String origin) implements SourceData {
     public Document {
       Objects.requireNonNull(bytes, "bytes");
       Objects.requireNonNull(format, "format");
       Objects.requireNonNull(stamp, "stamp");
+      Objects.requireNonNull(origin, "origin");
+    }
+
+    /** A document whose origins carry the source's name. */
+    public Document(byte[] bytes, String format, String stamp) {
+      this(bytes, format, stamp, "");
     }
   }
 

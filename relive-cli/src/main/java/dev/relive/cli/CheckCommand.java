@@ -22,6 +22,7 @@ final class CheckCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    inputs.requireFiles("relive check needs at least one file, or - for standard input");
     LiveConfig.Builder<ConfigTree> builder = inputs.builder().executor(Runnable::run);
     try (LiveConfig<ConfigTree> config = builder.build()) {
       spec.commandLine().getOut().println(config.snapshot().tree().toPrettyJson());

@@ -8,6 +8,7 @@ import dev.relive.config.ConfigSnapshot;
 import dev.relive.config.ConfigSources;
 import dev.relive.config.ConfigTree;
 import dev.relive.config.LiveConfig;
+import dev.relive.config.spi.ConfigSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -50,7 +51,12 @@ final class DiffCommand implements Callable<Integer> {
       return Exit.USAGE;
     }
     List<ConfigTree.ValueChange> changes = before.changesTo(after);
-    PrintWriter out = spec.commandLine().getOut();
+    print(changes, json, spec.commandLine().getOut());
+    return changes.isEmpty() ? Exit.OK : Exit.INVALID;
+  }
+
+  /** One line per changed key: {@code ~ path: old -> new}, or with {@code json} {"path","before","after"}. */
+  static void print(List<ConfigTree.ValueChange> changes, boolean json, PrintWriter out) throws IOException {
     for (ConfigTree.ValueChange change : changes) {
       if (json) {
         ObjectNode line = Loading.JSON.createObjectNode();
@@ -66,12 +72,16 @@ final class DiffCommand implements Callable<Integer> {
       }
     }
     out.flush();
-    return changes.isEmpty() ? Exit.OK : Exit.INVALID;
   }
 
   private static ConfigSnapshot<ConfigTree> load(Path file) {
+    return load(ConfigSources.file(file));
+  }
+
+  /** One source, loaded once, untyped. */
+  static ConfigSnapshot<ConfigTree> load(ConfigSource source) {
     try (LiveConfig<ConfigTree> config = LiveConfig.builder(ConfigTree.class).name("relive")
-        .source(ConfigSources.file(file)).executor(Runnable::run).reloadOnSighup(false).build()) {
+        .source(source).executor(Runnable::run).reloadOnSighup(false).build()) {
       return config.snapshot();
     }
   }

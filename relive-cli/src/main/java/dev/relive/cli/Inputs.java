@@ -16,9 +16,9 @@ import picocli.CommandLine.Parameters;
 
 /** The files (merged in order, later wins) and the optional JSON Schema that check and watch share. */
 final class Inputs {
-  @Parameters(arity = "1..*", paramLabel = "FILE",
+  @Parameters(arity = "0..*", paramLabel = "FILE",
       description = "YAML, JSON, TOML or properties files, later ones win; - reads standard input (see --format)")
-  List<Path> files;
+  List<Path> files = new ArrayList<>();
 
   @Option(names = "--format", paramLabel = "FORMAT",
       description = "the format of standard input and of files whose extension does not say: yaml (the default for -), "
@@ -31,6 +31,17 @@ final class Inputs {
   @Option(names = "--schema-allow-remote",
       description = "let the schema's $ref fetch http(s) URLs; without it only local files are read")
   boolean allowRemote;
+
+  /**
+   * Fails as a usage error when no file is given.
+   *
+   * @throws IllegalArgumentException naming what is missing
+   */
+  void requireFiles(String what) {
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("no FILE given: " + what);
+    }
+  }
 
   /** True when one of the files is {@code -}, standard input. */
   boolean readsStandardInput() {

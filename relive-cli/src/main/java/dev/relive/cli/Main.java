@@ -1,5 +1,6 @@
 package dev.relive.cli;
 
+import dev.relive.etcd.Fleet;
 import java.io.PrintWriter;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -9,27 +10,38 @@ import picocli.CommandLine.Command;
 /**
  * The {@code relive} command.
  *
- * <p>Exit codes: 0 success, 1 invalid configuration (or, for {@code diff}, differences found), 2 usage error.
+ * <p>Exit codes: 0 success, 1 invalid configuration (or, for {@code diff}, differences found; for {@code fleet},
+ * a version rejected), 2 usage error, 3 etcd unreachable or timed out.
  */
 @Command(name = "relive", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Check, watch and compare live configuration files; run the demo.",
-    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, DemoCommand.class,
+    description = "Check, watch and compare live configuration files; follow and publish them on etcd; run the demo.",
+    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, FleetCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
+  /**
+   * gRPC (under jetcd) logs through java.util.logging, at INFO, about its transport; a command's stderr is for
+   * its own messages. Held here, as JUL keeps loggers weakly.
+   */
+  private static final java.util.logging.Logger GRPC = java.util.logging.Logger.getLogger("io.grpc");
+
   private Main() {}
 
   /** Runs the command line and exits with its code. */
   public static void main(String[] args) {
-    System.exit(run(args));
+    int code = run(args);
+    Exit.returned(code);
+    System.exit(code);
   }
 
   /** Runs a command line in this JVM and returns its exit code (for harnesses that run many). */
   public static int run(String... args) {
+    GRPC.setLevel(java.util.logging.Level.WARNING);
     CommandLine cli = new CommandLine(new Main());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, line, parsed) -> {
       line.getErr().println("relive: " + e.getMessage());
-      return Exit.USAGE;
+      line.getErr().flush();
+      return e instanceof Fleet.Unreachable ? Exit.UNREACHABLE : Exit.USAGE;
     });
     cli.setParameterExceptionHandler((e, args1) -> {
       CommandLine line = e.getCommandLine();

@@ -10,6 +10,10 @@ import dev.relive.config.LiveConfig;
 import dev.relive.config.Problem;
 import dev.relive.config.ReloadEvent;
 import dev.relive.config.WatchMode;
+import dev.relive.etcd.Etcd;
+import dev.relive.etcd.EtcdSources;
+import dev.relive.etcd.Fleet;
+import dev.relive.etcd.FleetMember;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -23,7 +27,9 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +49,12 @@ import org.jspecify.annotations.Nullable;
     "The first line is the initial load. Unchanged content prints nothing. Exits 0 on SIGINT or SIGTERM.",
     "With --json each line is {\"event\":\"applied\",\"version\":N,\"changed\":[...],\"hash\":...,\"config\":{...}}",
     "or {\"event\":\"rejected\",\"version\":N,\"problems\":[{\"path\",\"origin\",\"message\"}]}, where a rejected",
-    "line's version is the one still serving (0 if none yet). SIGHUP reloads at once."})
+    "line's version is the one still serving (0 if none yet). SIGHUP reloads at once.",
+    "",
+    "With --etcd and --app the process is a fleet node: it follows the version relive fleet publish made the",
+    "head (FILEs, if any, are layered below it), prints the same lines, and keeps its record in",
+    "/relive/APP/members/NODE under a lease: what it serves, what it rejected, its health. With --cache it",
+    "starts from its last good version when etcd is down; without, it exits 3 naming the endpoints."})
 final class WatchCommand implements Callable<Integer> {
   @Mixin
   Inputs inputs;
@@ -63,6 +74,23 @@ final class WatchCommand implements Callable<Integer> {
       description = "how often polled files are read (default ${DEFAULT-VALUE})")
   long pollMillis;
 
+  @Mixin
+  EtcdOptions etcdOptions;
+
+  @Option(names = "--node", paramLabel = "ID", description = "this node's id in the fleet (default: host name and pid)")
+  @Nullable String node;
+
+  @Option(names = "--label", paramLabel = "KEY=VALUE", description = "a label for the fleet record, such as zone=eu-1 (repeatable)")
+  Map<String, String> labels = new LinkedHashMap<>();
+
+  @Option(names = "--cache", paramLabel = "FILE",
+      description = "keep the last good version here and start from it when a source (etcd) is unreachable")
+  @Nullable Path cache;
+
+  @Option(names = "--lease-ttl", paramLabel = "SECONDS", defaultValue = "10",
+      description = "how long the fleet record outlives this process if it stops without saying (default ${DEFAULT-VALUE})")
+  long leaseTtlSeconds;
+
   @Spec
   CommandSpec spec;
 
@@ -72,35 +100,76 @@ final class WatchCommand implements Callable<Integer> {
   private @Nullable LiveConfig<ConfigTree> live;
   private final List<ReloadEvent> early = new ArrayList<>();
 
+  private volatile @Nullable FleetMember member;
+
   @Override
   public Integer call() throws Exception {
     out = spec.commandLine().getOut();
-    Exit.zeroOnSignal(() -> {
-      synchronized (this) {
-        out.flush();
-      }
-    });
     if (inputs.readsStandardInput()) {
       spec.commandLine().getErr().println("relive: watch follows files; standard input (-) cannot change. Use relive check -");
       return Exit.USAGE;
     }
+    if (!etcdOptions.present()) {
+      inputs.requireFiles("relive watch follows files, or etcd with --etcd and --app");
+    }
+    if (leaseTtlSeconds < 1) {
+      throw new IllegalArgumentException("--lease-ttl must be at least 1 second, was " + leaseTtlSeconds);
+    }
+    Etcd etcd = etcdOptions.present() ? etcdOptions.connect() : null;
+    Fleet fleet = etcd == null ? null : new Fleet(etcd, etcdOptions.app());
+    Exit.zeroOnSignal(() -> {
+      FleetMember m = member;
+      if (m != null) {
+        m.close(); // revokes the lease: the record goes now, not a TTL later
+      }
+      synchronized (this) {
+        out.flush();
+      }
+    });
     LiveConfig<ConfigTree> config = null;
     while (config == null) {
-      byte[] seen = digest(inputs.watchable());
+      String seen = state(fleet);
+      LiveConfig.Builder<ConfigTree> builder = inputs.builder().watchFiles(!inputs.watchable().isEmpty())
+          .watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis)).pollInterval(Duration.ofMillis(pollMillis))
+          .subscriber(this::event);
+      if (etcd != null) {
+        builder.source(EtcdSources.managed(etcd, etcdOptions.app()));
+      }
+      if (cache != null) {
+        builder.lastGoodCache(cache);
+      }
       try {
-        config = inputs.builder().watchFiles(true).watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis))
-            .pollInterval(Duration.ofMillis(pollMillis)).subscriber(this::event).build();
+        config = builder.build();
       } catch (ConfigException e) {
         synchronized (this) {
           early.clear();
         }
+        if (fleet != null && unreachable(fleet)) {
+          spec.commandLine().getErr().println("relive: " + e.problems().get(0)
+              + (cache == null ? " and there is no --cache to start from" : " and the cache " + cache + " holds no good version"));
+          spec.commandLine().getErr().flush();
+          return Exit.UNREACHABLE;
+        }
         rejected(0, e.problems());
-        waitForChange(seen);
+        waitForChange(seen, fleet);
       }
     }
     started(config);
+    if (etcd != null) {
+      member = FleetMember.register(etcd, etcdOptions.app(), config, node != null ? node : FleetMember.defaultNodeId(),
+          labels, Duration.ofSeconds(leaseTtlSeconds));
+    }
     new CountDownLatch(1).await();
     return Exit.OK;
+  }
+
+  private static boolean unreachable(Fleet fleet) {
+    try {
+      fleet.head();
+      return false;
+    } catch (Fleet.Unreachable e) {
+      return true;
+    }
   }
 
   /**
@@ -123,16 +192,26 @@ final class WatchCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Prints what happened up to the first version, in order: a source that could not be read before the
+   * last-good cache served (a rejected line, version 0), then the first version with every key.
+   */
   private synchronized void started(LiveConfig<ConfigTree> config) {
     live = config;
     ConfigSnapshot<ConfigTree> first = config.history().get(config.history().size() - 1);
-    applied(first, List.copyOf(first.tree().leaves().keySet()));
     List<ReloadEvent> pending = List.copyOf(early);
     early.clear();
+    boolean firstPrinted = false;
     for (ReloadEvent e : pending) {
-      if (!(e instanceof ReloadEvent.Applied a && a.version() == first.version())) {
+      if (!firstPrinted && e instanceof ReloadEvent.Applied a && a.version() == first.version()) {
+        applied(first, List.copyOf(first.tree().leaves().keySet()));
+        firstPrinted = true;
+      } else if (firstPrinted || e instanceof ReloadEvent.Rejected) {
         event(e);
       }
+    }
+    if (!firstPrinted) {
+      applied(first, List.copyOf(first.tree().leaves().keySet()));
     }
   }
 
@@ -189,8 +268,11 @@ final class WatchCommand implements Callable<Integer> {
     out.flush();
   }
 
-  /** Before the first good load: waits until the bytes of any file differ from {@code seen}. */
-  private void waitForChange(byte[] seen) throws IOException, InterruptedException {
+  /**
+   * Before the first good load: waits until the bytes of any file, or the fleet's head, differ from
+   * {@code seen}. Files are watched; the head is read every half second.
+   */
+  private void waitForChange(String seen, @Nullable Fleet fleet) throws IOException, InterruptedException {
     try (WatchService service = FileSystems.getDefault().newWatchService()) {
       Set<Path> dirs = new HashSet<>();
       for (Path f : inputs.watchable()) {
@@ -201,17 +283,30 @@ final class WatchCommand implements Callable<Integer> {
         }
       }
       while (true) {
-        var key = service.poll(1, TimeUnit.SECONDS);
+        var key = service.poll(fleet == null ? 1000 : 500, TimeUnit.MILLISECONDS);
         if (key != null) {
           key.pollEvents();
           key.reset();
           Thread.sleep(quietMillis);
         }
-        if (!Arrays.equals(seen, digest(inputs.watchable()))) {
+        if (!seen.equals(state(fleet))) {
           return;
         }
       }
     }
+  }
+
+  /** The files' bytes and the fleet's head (unreachable counts as a state too), as one digest. */
+  private String state(@Nullable Fleet fleet) {
+    String head = "";
+    if (fleet != null) {
+      try {
+        head = fleet.head().toString();
+      } catch (Fleet.Unreachable e) {
+        head = "unreachable";
+      }
+    }
+    return HexFormat.of().formatHex(digest(inputs.watchable())) + "|" + head;
   }
 
   private static byte[] digest(List<Path> files) {

@@ -29,13 +29,6 @@ final class CliProcess implements AutoCloseable {
     return start(workDir, List.of("-jar", jar()), args);
   }
 
-  /** Runs the CLI on the module path, as a modular application would: {@code java -p relive.jar:lib -m ...}. */
-  static CliProcess startModular(Path workDir, String... args) throws IOException {
-    Path jar = Path.of(jar());
-    String modulePath = jar + java.io.File.pathSeparator + jar.resolveSibling("lib");
-    return start(workDir, List.of("-p", modulePath, "-m", "dev.relive.cli/dev.relive.cli.Main"), args);
-  }
-
   private static String jar() {
     String jar = System.getProperty("relive.jar");
     if (jar == null) {

@@ -40,6 +40,8 @@ import org.jspecify.annotations.Nullable;
  * does not answer.
  */
 public final class Fleet {
+  /** The largest document a version holds: etcd limits a request to 1.5 MiB, and the record carries more. */
+  public static final int MAX_DOCUMENT_BYTES = Layout.MAX_DOCUMENT_BYTES;
   private static final int PUBLISH_ATTEMPTS = 50;
 
   private final Etcd etcd;

@@ -28,6 +28,7 @@ import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -262,13 +263,15 @@ public final class EtcdSource implements ConfigSource {
   }
 
   /**
-   * The watch, as a trigger: reads, watches from the next revision, reads again on every change, and
+   * The watch, as a trigger: reads once, watches from the revision after it, reads again on every change, and
    * recovers from every way the stream can end.
    *
    * <p>Implementation notes: everything runs on one thread of its own ({@code work}), never on jetcd's
-   * callback threads, which must not block. jetcd resumes a stream broken by the network by itself, from the
-   * revision after the last event it delivered; it gives up (and closes the watcher) on a compaction or an
-   * error it cannot retry, and then this class reads everything again and watches anew.
+   * callback threads, which must not block. The stream is resumed here, not left to jetcd: jetcd resumes
+   * some errors by itself but not a stream the server ended (it only reports completion), and it closes the
+   * watcher on others; so on any end this class closes the watcher and watches again from the revision after
+   * the last one it read, with backoff while etcd is away. If that revision has been compacted, it reads
+   * everything again and watches from the new revision. Callbacks of a replaced watcher are ignored.
    */
   private final class Follow implements ChangeTrigger {
     private final ScheduledExecutorService work = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -278,7 +281,9 @@ public final class EtcdSource implements ConfigSource {
     });
     private @Nullable Changes changes;
     private Watch.@Nullable Watcher watcher;
-    private long backoffMillis = 200;
+    /** Which watcher is current; callbacks carry the generation they were made for. */
+    private long generation;
+    private long backoffMillis = 100;
     private volatile boolean stopped;
 
     @Override
@@ -289,7 +294,7 @@ public final class EtcdSource implements ConfigSource {
     @Override
     public Registration start(Changes sink) {
       this.changes = sink;
-      work.execute(this::connect);
+      later(this::connect);
       return this::stop;
     }
 
@@ -297,7 +302,7 @@ public final class EtcdSource implements ConfigSource {
       return Objects.requireNonNull(changes, "started");
     }
 
-    /** Reads (if nothing is held, or to catch up) and watches from the revision after it. */
+    /** Reads, tells the config if that changed anything, and watches from the revision after the read. */
     private void connect() {
       if (stopped) {
         return;
@@ -311,72 +316,72 @@ public final class EtcdSource implements ConfigSource {
         retry(this::connect);
         return;
       }
-      backoffMillis = 200;
-      sink().healthy();
       if (before == null || before.revision() != now.revision()) {
         sink().changed("etcd " + key + "@" + now.revision());
       }
       watch(now.revision() + 1);
     }
 
+    /** Watches from {@code fromRevision}; the first response (created, or an event) shows etcd answers. */
     private void watch(long fromRevision) {
+      closeWatcher();
+      long mine = ++generation;
       WatchOption.Builder option = WatchOption.builder().withRevision(fromRevision).withCreateNotify(true);
       if (kind == Kind.PREFIX) {
         option.isPrefix(true);
       }
-      closeWatcher();
       watcher = etcd.client().getWatchClient().watch(Layout.bytes(key), option.build(), new Watch.Listener() {
         @Override
         public void onNext(WatchResponse response) {
-          work.execute(() -> changed(response));
+          later(() -> changed(mine, response));
         }
 
         @Override
         public void onError(Throwable error) {
-          work.execute(() -> failed(error));
+          later(() -> ended(mine, error));
         }
 
         @Override
         public void onCompleted() {
-          // closed by us, or after an error onError has reported
+          later(() -> ended(mine, null));
         }
       });
     }
 
-    private void changed(WatchResponse response) {
-      if (stopped) {
+    private void changed(long of, WatchResponse response) {
+      if (stopped || of != generation) {
         return;
       }
+      backoffMillis = 100;
       sink().healthy();
       if (response.getEvents().isEmpty()) {
-        return;
+        return; // created, or a progress notice
       }
       try {
         State now = fetch();
         sink().changed("etcd " + key + "@" + now.revision());
       } catch (IOException e) {
-        // Unreachable right after an event: the stream's error will follow; the held content stays.
+        // Unreachable right after an event: the stream's end follows, and with it a read from where we are.
         sink().unhealthy(String.valueOf(e.getMessage()));
       }
     }
 
-    private void failed(Throwable error) {
-      if (stopped) {
+    /** The stream ended (an error, or the server ended it): watch again from where the last read was. */
+    private void ended(long of, @Nullable Throwable error) {
+      if (stopped || of != generation) {
         return;
       }
-      Watch.Watcher w = watcher;
-      if (error instanceof CompactedException || error.getCause() instanceof CompactedException) {
-        LOG.info("etcd compacted past the watched revision of {}; reading everything again", key);
-        closeWatcher();
+      closeWatcher();
+      generation++;
+      if (error instanceof CompactedException || (error != null && error.getCause() instanceof CompactedException)) {
+        LOG.info("etcd compacted past the revision {} watched from; reading everything again", key);
         connect();
         return;
       }
-      sink().unhealthy("etcd watch of " + key + " is broken (" + error.getMessage() + "); resuming");
-      if (w == null || w.isClosed()) {
-        closeWatcher();
-        retry(this::connect);
-      }
-      // otherwise jetcd resumes the stream by itself from the last revision it delivered
+      sink().unhealthy("the etcd watch of " + key + " ended (" + (error == null ? "closed by the server"
+          : error.getMessage()) + "); resuming");
+      State held = state;
+      retry(held == null ? this::connect : () -> watch(held.revision() + 1));
     }
 
     private void retry(Runnable task) {
@@ -384,8 +389,23 @@ public final class EtcdSource implements ConfigSource {
         return;
       }
       long delay = backoffMillis;
-      backoffMillis = Math.min(backoffMillis * 2, 5_000);
-      var unused = work.schedule(task, delay, TimeUnit.MILLISECONDS);
+      backoffMillis = Math.min(backoffMillis * 2, 2_000);
+      try {
+        var unused = work.schedule(task, delay, TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        // stopped meanwhile
+      }
+    }
+
+    /** Runs a task on the trigger's thread, unless it has stopped (jetcd's callbacks may come after). */
+    private void later(Runnable task) {
+      if (!stopped) {
+        try {
+          work.execute(task);
+        } catch (RejectedExecutionException e) {
+          // stopped meanwhile
+        }
+      }
     }
 
     private void closeWatcher() {
@@ -402,7 +422,11 @@ public final class EtcdSource implements ConfigSource {
 
     private void stop() {
       stopped = true;
-      work.execute(this::closeWatcher);
+      try {
+        work.execute(this::closeWatcher);
+      } catch (RejectedExecutionException e) {
+        // already stopping
+      }
       work.shutdown();
       try {
         if (!work.awaitTermination(5, TimeUnit.SECONDS)) {

@@ -23,6 +23,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -80,7 +81,7 @@ public final class FleetMember implements AutoCloseable {
       }
       if (event instanceof ReloadEvent.Applied || event instanceof ReloadEvent.RolledBack
           || event instanceof ReloadEvent.Rejected) {
-        work.execute(this::publish);
+        later(this::publish);
       }
     });
   }
@@ -139,22 +140,25 @@ public final class FleetMember implements AutoCloseable {
     try {
       lease = etcd.client().getLeaseClient().grant(ttlSeconds).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS).getID();
       put();
-      keepAlive = etcd.client().getLeaseClient().keepAlive(lease, new StreamObserver<LeaseKeepAliveResponse>() {
+      long granted = lease;
+      // jetcd reports a lease that is gone in three ways: a response with TTL 0, an error, or (when no
+      // response came before the deadline, as after a pause longer than the TTL) completion.
+      keepAlive = etcd.client().getLeaseClient().keepAlive(granted, new StreamObserver<LeaseKeepAliveResponse>() {
         @Override
         public void onNext(LeaseKeepAliveResponse response) {
           if (response.getTTL() <= 0) {
-            work.execute(FleetMember.this::lost);
+            later(() -> lost(granted));
           }
         }
 
         @Override
         public void onError(Throwable error) {
-          work.execute(FleetMember.this::lost);
+          later(() -> lost(granted));
         }
 
         @Override
         public void onCompleted() {
-          // closed by us
+          later(() -> lost(granted));
         }
       });
       registered = true;
@@ -170,10 +174,21 @@ public final class FleetMember implements AutoCloseable {
     }
   }
 
+  /** Runs a task on the member's thread, unless the member is closed (callbacks may come after). */
+  private void later(Runnable task) {
+    if (!closed) {
+      try {
+        work.execute(task);
+      } catch (RejectedExecutionException e) {
+        // closed meanwhile
+      }
+    }
+  }
+
   /** The lease is gone: register again, with a new lease and the current record. */
-  private void lost() {
-    if (closed || !registered) {
-      return;
+  private void lost(long gone) {
+    if (closed || !registered || gone != lease) {
+      return; // closing, already registering again, or news about a lease replaced since
     }
     registered = false;
     closeKeepAlive();
@@ -187,7 +202,11 @@ public final class FleetMember implements AutoCloseable {
     }
     long delay = backoffMillis;
     backoffMillis = Math.min(backoffMillis * 2, 5_000);
-    var unused = work.schedule((Runnable) this::register, delay, TimeUnit.MILLISECONDS);
+    try {
+      var unused = work.schedule((Runnable) this::register, delay, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      // closed meanwhile
+    }
   }
 
   private void publish() {
@@ -202,7 +221,7 @@ public final class FleetMember implements AutoCloseable {
         return;
       }
       LOG.debug("updating node {} failed: {}", node, e.toString());
-      lost();
+      lost(lease);
     }
   }
 

@@ -11,7 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -21,8 +23,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * and resume it, and compact its history.
  *
  * <pre>{@code @RegisterExtension static final EtcdServer ETCD = new EtcdServer();}</pre>
+ *
+ * As an instance field it starts a fresh etcd for every test (for tests that kill or stop it).
  */
-public final class EtcdServer implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+public final class EtcdServer implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
+    AutoCloseable {
+  private boolean perClass;
   private Path dataDir;
   private int clientPort;
   private int peerPort;
@@ -30,12 +36,27 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback, Au
 
   @Override
   public void beforeAll(ExtensionContext context) throws Exception {
+    perClass = true; // a static field: one etcd for the class
     start();
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
     close();
+  }
+
+  @Override
+  public void beforeEach(ExtensionContext context) throws Exception {
+    if (!perClass) { // an instance field: a fresh etcd for every test
+      start();
+    }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    if (!perClass) {
+      close();
+    }
   }
 
   /** Starts etcd on fresh ports and a fresh data directory. */
@@ -70,6 +91,19 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback, Au
   /** SIGCONT. */
   public void resume() throws IOException, InterruptedException {
     signal("CONT");
+  }
+
+  /**
+   * SIGSTOP, {@code length}, SIGCONT: etcd holds its connections and answers nothing for that long. The
+   * length is the scenario (longer than a lease, say), not a wait for something to happen.
+   */
+  public void pauseFor(Duration length) throws IOException, InterruptedException {
+    pause();
+    try {
+      Thread.sleep(length.toMillis());
+    } finally {
+      resume();
+    }
   }
 
   /** Runs etcdctl against this server and returns its output. */
@@ -150,6 +184,13 @@ public final class EtcdServer implements BeforeAllCallback, AfterAllCallback, Au
   @Override
   public synchronized void close() {
     if (process != null) {
+      if (process.isAlive()) {
+        try {
+          signal("CONT"); // a paused etcd would not act on SIGTERM
+        } catch (IOException | InterruptedException e) {
+          process.destroyForcibly();
+        }
+      }
       process.destroy();
       try {
         if (!process.waitFor(10, TimeUnit.SECONDS)) {

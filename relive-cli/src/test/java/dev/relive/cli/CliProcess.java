@@ -18,10 +18,14 @@ final class CliProcess implements AutoCloseable {
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
   private final StringBuffer stderr = new StringBuffer();
 
+  private final Thread outPump;
+  private final Thread errPump;
+
   private CliProcess(Process process) {
     this.process = process;
-    pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)), stdout::add);
-    pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
+    outPump = pump(new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)),
+        stdout::add);
+    errPump = pump(new BufferedReader(new InputStreamReader(process.getErrorStream(), StandardCharsets.UTF_8)),
         line -> stderr.append(line).append('\n'));
   }
 
@@ -75,12 +79,10 @@ final class CliProcess implements AutoCloseable {
       if (!p.process.waitFor(60, TimeUnit.SECONDS)) {
         throw new AssertionError("relive " + String.join(" ", args) + " did not finish");
       }
-      p.process.getInputStream().close();
+      p.outPump.join(10_000); // the output ends with the process
+      p.errPump.join(10_000);
       List<String> out = new ArrayList<>();
-      String line;
-      while ((line = p.stdout.poll(1, TimeUnit.SECONDS)) != null) {
-        out.add(line);
-      }
+      p.stdout.drainTo(out);
       return new Result(p.process.exitValue(), String.join("\n", out), p.stderr.toString());
     }
   }
@@ -109,7 +111,7 @@ final class CliProcess implements AutoCloseable {
     return stderr.toString();
   }
 
-  private static void pump(BufferedReader reader, java.util.function.Consumer<String> sink) {
+  private static Thread pump(BufferedReader reader, java.util.function.Consumer<String> sink) {
     Thread t = new Thread(() -> {
       try (reader) {
         String line;
@@ -122,6 +124,7 @@ final class CliProcess implements AutoCloseable {
     });
     t.setDaemon(true);
     t.start();
+    return t;
   }
 
   @Override

@@ -19,8 +19,9 @@ import picocli.CommandLine.Command;
         CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
   /**
-   * gRPC (under jetcd) logs through java.util.logging, at INFO, about its transport; a command's stderr is for
-   * its own messages. Held here, as JUL keeps loggers weakly.
+   * gRPC (under jetcd) logs through java.util.logging about its transport (INFO), and about calls cut short
+   * when a client closes (WARNING); a command's stderr is for its own messages, and it reports etcd being
+   * unreachable itself. Held here, as JUL keeps loggers weakly.
    */
   private static final java.util.logging.Logger GRPC = java.util.logging.Logger.getLogger("io.grpc");
 
@@ -35,7 +36,7 @@ public final class Main {
 
   /** Runs a command line in this JVM and returns its exit code (for harnesses that run many). */
   public static int run(String... args) {
-    GRPC.setLevel(java.util.logging.Level.WARNING);
+    GRPC.setLevel(java.util.logging.Level.SEVERE);
     CommandLine cli = new CommandLine(new Main());
     cli.setCaseInsensitiveEnumValuesAllowed(true);
     cli.setExecutionExceptionHandler((e, line, parsed) -> {

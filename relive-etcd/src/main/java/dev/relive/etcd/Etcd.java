@@ -7,6 +7,9 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection to an etcd cluster, shared by the sources, member records and fleet operations made from it:
@@ -26,14 +31,19 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe. {@link #close()} closes the client; sources and members made from it must be closed first.
  */
 public final class Etcd implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Etcd.class);
+
   private final List<String> endpoints;
   private final Duration timeout;
-  private final Client client;
+  private final ClientBuilder clientBuilder;
+  private volatile Client client;
+  private volatile boolean closed;
 
-  private Etcd(List<String> endpoints, Duration timeout, Client client) {
+  private Etcd(List<String> endpoints, Duration timeout, ClientBuilder clientBuilder) {
     this.endpoints = List.copyOf(endpoints);
     this.timeout = timeout;
-    this.client = client;
+    this.clientBuilder = clientBuilder;
+    this.client = clientBuilder.build();
   }
 
   /** Starts configuring a connection. */
@@ -51,12 +61,52 @@ public final class Etcd implements AutoCloseable {
     return timeout;
   }
 
+  /** The current client; {@link #recover} may replace it, so callers ask for it at every use. */
   Client client() {
     return client;
   }
 
+  /**
+   * After a call on {@code failed} could not reach etcd: if an endpoint accepts connections again, replaces
+   * the client. gRPC waits out its reconnect backoff (growing to minutes) before it tries a server that has
+   * come back, and fails every call at once meanwhile; a new client connects now. The old client's watches
+   * and keep-alives end, and their owners start again on the new one. Nothing happens while etcd is still
+   * away, or when another caller has replaced {@code failed} already.
+   */
+  void recover(Client failed) {
+    if (closed || client != failed || !anEndpointAnswers()) {
+      return;
+    }
+    synchronized (this) {
+      if (closed || client != failed) {
+        return;
+      }
+      client = clientBuilder.build();
+    }
+    LOG.info("etcd {} is back; reconnecting without waiting out the client's backoff", String.join(",", endpoints));
+    failed.close();
+  }
+
+  /** A TCP connection to some endpoint succeeds within a short bound. */
+  private boolean anEndpointAnswers() {
+    for (String endpoint : endpoints) {
+      URI uri = URI.create(endpoint);
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress(uri.getHost(), uri.getPort() < 0 ? 2379 : uri.getPort()),
+            (int) Math.min(timeout.toMillis(), 500));
+        return true;
+      } catch (IOException | IllegalArgumentException e) {
+        // not this one
+      }
+    }
+    return false;
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      closed = true;
+    }
     client.close();
   }
 
@@ -165,7 +215,7 @@ public final class Etcd implements AutoCloseable {
         }
       }
       try {
-        return new Etcd(endpoints, timeout, b.build());
+        return new Etcd(endpoints, timeout, b);
       } catch (UncheckedIOException | IllegalArgumentException e) {
         throw new IllegalArgumentException("cannot configure etcd " + String.join(",", endpoints) + ": " + e.getMessage(), e);
       }

@@ -17,6 +17,7 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.WatchOption;
+import io.etcd.jetcd.watch.WatchEvent;
 import io.etcd.jetcd.watch.WatchResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +31,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -122,28 +124,43 @@ public final class EtcdSource implements ConfigSource {
    */
   State fetch() throws IOException {
     synchronized (fetchLock) {
-      State read = switch (kind) {
+      return keep(switch (kind) {
         case MANAGED -> readManaged();
         case KEY -> readKey();
         case PREFIX -> readPrefix();
-      };
-      State held = state;
-      if (held == null || read.revision() >= held.revision()) {
-        state = read;
-        return read;
-      }
-      return held;
+      });
     }
   }
 
+  /**
+   * For the managed layout, when a watch event brought the head itself: reads only the version it names,
+   * at the event's revision (one round trip instead of two).
+   */
+  State fetchHead(KeyValue head, long revision) throws IOException {
+    synchronized (fetchLock) {
+      State held = state;
+      return held != null && held.revision() >= revision ? held : keep(fromHead(head, revision));
+    }
+  }
+
+  private State keep(State read) {
+    State held = state;
+    if (held == null || read.revision() >= held.revision()) {
+      state = read;
+      return read;
+    }
+    return held;
+  }
+
   private GetResponse get(String k, GetOption option) throws IOException {
+    io.etcd.jetcd.Client client = etcd.client();
     try {
-      return etcd.client().getKVClient().get(Layout.bytes(k), option)
-          .get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      return client.getKVClient().get(Layout.bytes(k), option).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading etcd", e);
     } catch (ExecutionException | TimeoutException e) {
+      etcd.recover(client);
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new IOException("etcd is unreachable at " + String.join(",", etcd.endpoints()) + " ("
           + (cause instanceof TimeoutException ? "no answer within " + etcd.timeout().toMillis() + " ms"
@@ -157,7 +174,11 @@ public final class EtcdSource implements ConfigSource {
     if (head.getKvs().isEmpty()) {
       return new State(revision, new SourceData.Absent("no version of " + app + " is published yet"), OptionalLong.empty());
     }
-    KeyValue headKv = head.getKvs().get(0);
+    return fromHead(head.getKvs().get(0), revision);
+  }
+
+  /** The version the head names, read at {@code revision}. */
+  private State fromHead(KeyValue headKv, long revision) throws IOException {
     String headText = Layout.text(headKv.getValue()).trim();
     long n;
     try {
@@ -330,7 +351,8 @@ public final class EtcdSource implements ConfigSource {
       if (kind == Kind.PREFIX) {
         option.isPrefix(true);
       }
-      watcher = etcd.client().getWatchClient().watch(Layout.bytes(key), option.build(), new Watch.Listener() {
+      io.etcd.jetcd.Client client = etcd.client();
+      watcher = client.getWatchClient().watch(Layout.bytes(key), option.build(), new Watch.Listener() {
         @Override
         public void onNext(WatchResponse response) {
           later(() -> changed(mine, response));
@@ -338,12 +360,12 @@ public final class EtcdSource implements ConfigSource {
 
         @Override
         public void onError(Throwable error) {
-          later(() -> ended(mine, error));
+          later(() -> ended(mine, client, error));
         }
 
         @Override
         public void onCompleted() {
-          later(() -> ended(mine, null));
+          later(() -> ended(mine, client, null));
         }
       });
     }
@@ -358,7 +380,9 @@ public final class EtcdSource implements ConfigSource {
         return; // created, or a progress notice
       }
       try {
-        State now = fetch();
+        WatchEvent last = response.getEvents().get(response.getEvents().size() - 1);
+        State now = kind == Kind.MANAGED && last.getEventType() == WatchEvent.EventType.PUT
+            ? fetchHead(last.getKeyValue(), response.getHeader().getRevision()) : fetch();
         sink().changed("etcd " + key + "@" + now.revision());
       } catch (IOException e) {
         // Unreachable right after an event: the stream's end follows, and with it a read from where we are.
@@ -367,7 +391,7 @@ public final class EtcdSource implements ConfigSource {
     }
 
     /** The stream ended (an error, or the server ended it): watch again from where the last read was. */
-    private void ended(long of, @Nullable Throwable error) {
+    private void ended(long of, io.etcd.jetcd.Client client, @Nullable Throwable error) {
       if (stopped || of != generation) {
         return;
       }
@@ -380,6 +404,7 @@ public final class EtcdSource implements ConfigSource {
       }
       sink().unhealthy("the etcd watch of " + key + " ended (" + (error == null ? "closed by the server"
           : error.getMessage()) + "); resuming");
+      etcd.recover(client);
       State held = state;
       retry(held == null ? this::connect : () -> watch(held.revision() + 1));
     }
@@ -388,8 +413,10 @@ public final class EtcdSource implements ConfigSource {
       if (stopped) {
         return;
       }
-      long delay = backoffMillis;
-      backoffMillis = Math.min(backoffMillis * 2, 2_000);
+      // Doubling up to a second, with jitter so that a fleet does not come back in step: a returning etcd is
+      // found within about a second, and a hundred nodes retrying cost it nothing.
+      long delay = backoffMillis / 2 + ThreadLocalRandom.current().nextLong(backoffMillis / 2 + 1);
+      backoffMillis = Math.min(backoffMillis * 2, 1_000);
       try {
         var unused = work.schedule(task, delay, TimeUnit.MILLISECONDS);
       } catch (RejectedExecutionException e) {

@@ -2,6 +2,7 @@ package dev.relive.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
 import io.etcd.jetcd.kv.TxnResponse;
@@ -106,8 +107,9 @@ public final class Fleet {
           + "(etcd's requests are limited to 1.5 MiB)", document.length, Layout.MAX_DOCUMENT_BYTES));
     }
     String sha = Layout.sha256(document);
+    Client client = etcd.client();
     for (int attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
-      GetResponse head = call(etcd.client().getKVClient().get(Layout.bytes(Layout.head(app))));
+      GetResponse head = call(client, client.getKVClient().get(Layout.bytes(Layout.head(app))));
       long current = 0;
       long headModRevision = 0;
       if (!head.getKvs().isEmpty()) {
@@ -133,7 +135,7 @@ public final class Fleet {
           ? new Cmp(Layout.bytes(Layout.head(app)), Cmp.Op.EQUAL, CmpTarget.version(0))
           : new Cmp(Layout.bytes(Layout.head(app)), Cmp.Op.EQUAL, CmpTarget.modRevision(headModRevision));
       Cmp versionAbsent = new Cmp(Layout.bytes(Layout.version(app, next)), Cmp.Op.EQUAL, CmpTarget.version(0));
-      TxnResponse txn = call(etcd.client().getKVClient().txn().If(headUnchanged, versionAbsent).Then(
+      TxnResponse txn = call(client, client.getKVClient().txn().If(headUnchanged, versionAbsent).Then(
           Op.put(Layout.bytes(Layout.version(app, next)), Layout.bytes(Layout.write(record)), PutOption.DEFAULT),
           Op.put(Layout.bytes(Layout.head(app)), Layout.bytes(Long.toString(next)), PutOption.DEFAULT)).commit());
       if (txn.isSucceeded()) {
@@ -147,20 +149,23 @@ public final class Fleet {
 
   /** The version the head names, if any. */
   public OptionalLong head() {
-    GetResponse head = call(etcd.client().getKVClient().get(Layout.bytes(Layout.head(app))));
+    Client client = etcd.client();
+    GetResponse head = call(client, client.getKVClient().get(Layout.bytes(Layout.head(app))));
     return head.getKvs().isEmpty() ? OptionalLong.empty()
         : OptionalLong.of(Long.parseLong(Layout.text(head.getKvs().get(0).getValue()).trim()));
   }
 
   /** One version with its document, if it exists and is a readable record. */
   public Optional<Version> version(long n) {
-    GetResponse r = call(etcd.client().getKVClient().get(Layout.bytes(Layout.version(app, n))));
+    Client client = etcd.client();
+    GetResponse r = call(client, client.getKVClient().get(Layout.bytes(Layout.version(app, n))));
     return r.getKvs().isEmpty() ? Optional.empty() : Layout.parse(r.getKvs().get(0).getValue()).map(j -> toVersion(j, true));
   }
 
   /** Every published version, oldest first, without documents. */
   public List<Version> history() {
-    GetResponse r = call(etcd.client().getKVClient().get(Layout.bytes(Layout.versions(app)),
+    Client client = etcd.client();
+    GetResponse r = call(client, client.getKVClient().get(Layout.bytes(Layout.versions(app)),
         GetOption.builder().isPrefix(true).build()));
     List<Version> out = new ArrayList<>();
     for (KeyValue kv : r.getKvs()) {
@@ -184,7 +189,8 @@ public final class Fleet {
   public Status status() {
     OptionalLong head = head();
     Optional<Instant> since = head.isPresent() ? version(head.getAsLong()).map(Version::time) : Optional.empty();
-    GetResponse r = call(etcd.client().getKVClient().get(Layout.bytes(Layout.members(app)),
+    Client client = etcd.client();
+    GetResponse r = call(client, client.getKVClient().get(Layout.bytes(Layout.members(app)),
         GetOption.builder().isPrefix(true).build()));
     List<Member> members = new ArrayList<>();
     for (KeyValue kv : r.getKvs()) {
@@ -241,7 +247,8 @@ public final class Fleet {
     }
   }
 
-  private <R> R call(CompletableFuture<R> future) {
+  /** Waits for one call on {@code client}, bounded by the timeout; when etcd did not answer, see {@link Etcd#recover}. */
+  private <R> R call(Client client, CompletableFuture<R> future) {
     try {
       return future.get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS);
     } catch (InterruptedException e) {
@@ -249,6 +256,7 @@ public final class Fleet {
       throw new Unreachable("interrupted while talking to etcd", e);
     } catch (ExecutionException | TimeoutException e) {
       future.cancel(true);
+      etcd.recover(client);
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new Unreachable("etcd is unreachable at " + String.join(",", etcd.endpoints()) + " ("
           + (cause instanceof TimeoutException ? "no answer within " + etcd.timeout().toMillis() + " ms"

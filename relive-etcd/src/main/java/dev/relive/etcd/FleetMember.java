@@ -137,13 +137,14 @@ public final class FleetMember implements AutoCloseable {
     if (closed) {
       return;
     }
+    io.etcd.jetcd.Client client = etcd.client();
     try {
-      lease = etcd.client().getLeaseClient().grant(ttlSeconds).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS).getID();
+      lease = client.getLeaseClient().grant(ttlSeconds).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS).getID();
       put();
       long granted = lease;
       // jetcd reports a lease that is gone in three ways: a response with TTL 0, an error, or (when no
       // response came before the deadline, as after a pause longer than the TTL) completion.
-      keepAlive = etcd.client().getLeaseClient().keepAlive(granted, new StreamObserver<LeaseKeepAliveResponse>() {
+      keepAlive = client.getLeaseClient().keepAlive(granted, new StreamObserver<LeaseKeepAliveResponse>() {
         @Override
         public void onNext(LeaseKeepAliveResponse response) {
           if (response.getTTL() <= 0) {
@@ -170,6 +171,7 @@ public final class FleetMember implements AutoCloseable {
         return;
       }
       LOG.debug("registering node {} failed: {}; retrying", node, e.toString());
+      etcd.recover(client);
       retry();
     }
   }

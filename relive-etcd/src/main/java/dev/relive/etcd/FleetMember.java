@@ -80,7 +80,7 @@ public final class FleetMember implements AutoCloseable {
         lastRejection = rejection(r);
       }
       if (event instanceof ReloadEvent.Applied || event instanceof ReloadEvent.RolledBack
-          || event instanceof ReloadEvent.Rejected) {
+          || event instanceof ReloadEvent.Rejected || event instanceof ReloadEvent.Unchanged) {
         later(this::publish);
       }
     });
@@ -228,19 +228,43 @@ public final class FleetMember implements AutoCloseable {
   }
 
   private void put() throws Exception {
-    etcd.client().getKVClient().put(Layout.bytes(Layout.member(app, node)), Layout.bytes(Layout.write(record())),
+    ConfigSnapshot<?> serving = config.snapshot();
+    etcd.client().getKVClient().put(Layout.bytes(Layout.member(app, node)),
+        Layout.bytes(Layout.write(record(serving, servedVersion(serving)))),
         PutOption.builder().withLeaseId(lease).build()).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * The managed version the node serves: the one its snapshot was read from, or the head when the head's
+   * document is the very one served. (A rollback publishes old content as a new version; a node already
+   * serving that content changes nothing, yet it is on the head.)
+   */
+  private OptionalLong servedVersion(ConfigSnapshot<?> serving) {
+    OptionalLong read = managedVersion(serving);
+    String sha = managedSha(serving);
+    if (read.isEmpty() || sha.isEmpty()) {
+      return read;
+    }
+    try {
+      Fleet fleet = new Fleet(etcd, app);
+      OptionalLong head = fleet.head();
+      if (head.isPresent() && head.getAsLong() != read.getAsLong()
+          && fleet.version(head.getAsLong()).map(v -> v.sha256().equals(sha)).orElse(false)) {
+        return head;
+      }
+    } catch (Fleet.Unreachable e) {
+      // the version read is still true
+    }
+    return read;
+  }
+
   /** The record as JSON: what the node serves, since when, what it rejected, how it is. */
-  ObjectNode record() {
-    ConfigSnapshot<?> serving = config.snapshot();
+  ObjectNode record(ConfigSnapshot<?> serving, OptionalLong version) {
     ConfigStatus status = config.status();
     ObjectNode out = Layout.object();
     out.put("node", node);
     ObjectNode l = out.putObject("labels");
     new LinkedHashMap<>(labels).forEach(l::put);
-    OptionalLong version = managedVersion(serving);
     if (version.isPresent()) {
       out.put("version", version.getAsLong());
     } else {
@@ -263,13 +287,24 @@ public final class FleetMember implements AutoCloseable {
 
   /** The managed version a snapshot was read from, from the managed layer's stamp. */
   static OptionalLong managedVersion(ConfigSnapshot<?> snapshot) {
+    String rest = managedStamp(snapshot);
+    return rest.isEmpty() ? OptionalLong.empty() : OptionalLong.of(Long.parseLong(rest.substring(0, rest.indexOf(':'))));
+  }
+
+  /** The SHA-256 of the managed document a snapshot was read from, or "". */
+  private static String managedSha(ConfigSnapshot<?> snapshot) {
+    String rest = managedStamp(snapshot);
+    return rest.isEmpty() ? "" : rest.substring(rest.indexOf(':') + 1);
+  }
+
+  /** "N:sha256" from the managed layer's stamp, or "". */
+  private static String managedStamp(ConfigSnapshot<?> snapshot) {
     for (SourceStamp s : snapshot.stamps()) {
       if (s.stamp().startsWith(EtcdSource.VERSION_STAMP)) {
-        String rest = s.stamp().substring(EtcdSource.VERSION_STAMP.length());
-        return OptionalLong.of(Long.parseLong(rest.substring(0, rest.indexOf(':'))));
+        return s.stamp().substring(EtcdSource.VERSION_STAMP.length());
       }
     }
-    return OptionalLong.empty();
+    return "";
   }
 
   private ObjectNode rejection(ReloadEvent.Rejected r) {

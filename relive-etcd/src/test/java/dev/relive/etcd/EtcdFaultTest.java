@@ -260,5 +260,11 @@ class EtcdFaultTest {
     assertThat(raw.path("health").asText()).isEqualTo("ok");
     assertThat(fleet.status().members().stream().filter(m -> m.node().equals("lenient")).findFirst().orElseThrow()
         .lastRejection()).isEmpty();
+
+    // Rolling back to version 1 publishes its content as version 3: the lenient node applies it, and the
+    // strict node, which serves that very content already, is on the head too.
+    long back = fleet.rollback(1, "tester").version();
+    await().atMost(WAIT).until(() -> fleet.status().members().stream().allMatch(m -> m.version().orElse(0) == back));
+    assertThat(strict.config.get()).isEqualTo(new Shop("small", 10));
   }
 }

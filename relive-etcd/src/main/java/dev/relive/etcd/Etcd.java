@@ -3,6 +3,8 @@ package dev.relive.etcd;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.common.exception.EtcdException;
+import io.grpc.Status;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import java.io.IOException;
@@ -18,6 +20,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +88,31 @@ public final class Etcd implements AutoCloseable {
     }
     LOG.info("etcd {} is back; reconnecting without waiting out the client's backoff", String.join(",", endpoints));
     failed.close();
+  }
+
+  /**
+   * True when etcd answered a call with a refusal (bad or missing credentials, a role without the permission)
+   * rather than not answering: retrying will not help, and the message should say so.
+   */
+  static boolean refused(Throwable cause) {
+    String code = cause instanceof EtcdException e ? e.getErrorCode().name() : Status.fromThrowable(cause).getCode().name();
+    return code.equals("UNAUTHENTICATED") || code.equals("PERMISSION_DENIED") || code.equals("INVALID_ARGUMENT");
+  }
+
+  /**
+   * One sentence for a call that failed with {@code cause} (the cause of an ExecutionException, or a
+   * TimeoutException), naming the endpoints; never the password.
+   */
+  String failure(Throwable cause) {
+    String at = String.join(",", endpoints);
+    if (cause instanceof TimeoutException) {
+      return "etcd is unreachable at " + at + " (no answer within " + timeout.toMillis() + " ms)";
+    }
+    if (refused(cause)) {
+      return "etcd at " + at + " refused the request (" + cause.getMessage() + "); check the user, the password "
+          + "and the user's permissions";
+    }
+    return "etcd is unreachable at " + at + " (" + cause.getMessage() + ")";
   }
 
   /** A TCP connection to some endpoint succeeds within a short bound. */

@@ -160,11 +160,11 @@ public final class EtcdSource implements ConfigSource {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading etcd", e);
     } catch (ExecutionException | TimeoutException e) {
-      etcd.recover(client);
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new IOException("etcd is unreachable at " + String.join(",", etcd.endpoints()) + " ("
-          + (cause instanceof TimeoutException ? "no answer within " + etcd.timeout().toMillis() + " ms"
-              : cause.getMessage()) + ")", cause);
+      if (!Etcd.refused(cause)) {
+        etcd.recover(client);
+      }
+      throw new IOException(etcd.failure(cause), cause);
     }
   }
 
@@ -404,7 +404,9 @@ public final class EtcdSource implements ConfigSource {
       }
       sink().unhealthy("the etcd watch of " + key + " ended (" + (error == null ? "closed by the server"
           : error.getMessage()) + "); resuming");
-      etcd.recover(client);
+      if (error == null || !Etcd.refused(error)) {
+        etcd.recover(client);
+      }
       State held = state;
       retry(held == null ? this::connect : () -> watch(held.revision() + 1));
     }

@@ -38,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * then fails clearly). Content equal to the head's is not published again.
  *
  * <p>Thread-safe. Every call is bounded by the connection's timeout and throws {@link Unreachable} when etcd
- * does not answer.
+ * does not answer, {@link Refused} when it refuses the credentials.
  */
 public final class Fleet {
   /** The largest document a version holds: etcd limits a request to 1.5 MiB, and the record carries more. */
@@ -65,6 +65,15 @@ public final class Fleet {
     private static final long serialVersionUID = 1L;
 
     Unreachable(String message, @Nullable Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** etcd answered with a refusal: missing or wrong credentials, or a role without the permission. */
+  public static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(String message, @Nullable Throwable cause) {
       super(message, cause);
     }
   }
@@ -256,11 +265,12 @@ public final class Fleet {
       throw new Unreachable("interrupted while talking to etcd", e);
     } catch (ExecutionException | TimeoutException e) {
       future.cancel(true);
-      etcd.recover(client);
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new Unreachable("etcd is unreachable at " + String.join(",", etcd.endpoints()) + " ("
-          + (cause instanceof TimeoutException ? "no answer within " + etcd.timeout().toMillis() + " ms"
-              : cause.getMessage()) + ")", cause);
+      if (Etcd.refused(cause)) {
+        throw new Refused(etcd.failure(cause), cause);
+      }
+      etcd.recover(client);
+      throw new Unreachable(etcd.failure(cause), cause);
     }
   }
 }

@@ -171,7 +171,10 @@ public final class FleetMember implements AutoCloseable {
         return;
       }
       LOG.debug("registering node {} failed: {}; retrying", node, e.toString());
-      etcd.recover(client);
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      if (!Etcd.refused(cause)) {
+        etcd.recover(client);
+      }
       retry();
     }
   }

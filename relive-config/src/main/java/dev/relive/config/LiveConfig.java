@@ -14,6 +14,7 @@ import dev.relive.config.spi.ChangeTrigger;
 import dev.relive.config.spi.ConfigFormat;
 import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.ParseLimits;
+import dev.relive.config.spi.SourceData;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -67,8 +68,10 @@ public final class LiveConfig<T> implements AutoCloseable {
   private final List<ChangeTrigger> triggers = new ArrayList<>();
   private final List<Registration> started = new ArrayList<>();
   private final Map<ChangeTrigger, String> unhealthy = new ConcurrentHashMap<>();
+  private final List<ConfigSource> sources;
 
   private LiveConfig(Builder<T> b) {
+    this.sources = List.copyOf(b.sources);
     Optional<BeanValidation> bv = b.beanValidation && BeanValidation.available() ? BeanValidation.create()
         : Optional.empty();
     this.pipeline = new ReloadPipeline<>(this, b.name != null ? b.name : b.type.getSimpleName(), b.type,
@@ -78,6 +81,9 @@ public final class LiveConfig<T> implements AutoCloseable {
         Optional.ofNullable(b.executor));
     this.closeTimeout = b.closeTimeout;
     this.stageTimeout = b.stageTimeout;
+    if (b.healthCheck != null) {
+      pipeline.healthGate(b.healthCheck, b.bake);
+    }
   }
 
   /** Called by the pipeline at the swap: the snapshot first, so {@code snapshot()} is never older than {@code get()}. */
@@ -222,9 +228,26 @@ public final class LiveConfig<T> implements AutoCloseable {
 
   /** Like {@link #stage(String)}, aborting the candidate if it is not committed within {@code timeout}. */
   public StagedChange<T> stage(String cause, Duration timeout) {
+    return stage(cause, timeout, Map.of());
+  }
+
+  /**
+   * Like {@link #stage(String, Duration)}, with the content of some of this config's sources given instead of
+   * read: the candidate is every other layer as read now, with these in their places. For a coordinator that
+   * decides what a source will hold before it holds it: a fleet rollout stages the candidate version in place
+   * of the version the etcd layer serves, and commits it only when every node could.
+   *
+   * @throws IllegalArgumentException if a source in {@code instead} is not one of this config's sources
+   */
+  public StagedChange<T> stage(String cause, Duration timeout, Map<ConfigSource, SourceData> instead) {
     Objects.requireNonNull(cause, "cause");
     Builder.positive("timeout", timeout, false);
-    return pipeline.stage(cause, timeout);
+    for (ConfigSource source : instead.keySet()) {
+      if (!sources.contains(source)) {
+        throw new IllegalArgumentException(source.name() + " is not a source of this config");
+      }
+    }
+    return pipeline.stage(cause, timeout, Map.copyOf(instead));
   }
 
   /**
@@ -378,6 +401,8 @@ public final class LiveConfig<T> implements AutoCloseable {
     private @Nullable Duration maxWait;
     private Duration closeTimeout = Duration.ofSeconds(10);
     private Duration stageTimeout = Duration.ofSeconds(30);
+    private @Nullable HealthCheck healthCheck;
+    private Duration bake = Duration.ZERO;
     private Clock clock = Clock.systemUTC();
     private LongSupplier ticker = System::nanoTime;
     private Duration slowListener = Duration.ofSeconds(1);
@@ -569,6 +594,19 @@ public final class LiveConfig<T> implements AutoCloseable {
     /** How long {@link LiveConfig#close()} waits for a reload in flight (default 10 s). */
     public Builder<T> closeTimeout(Duration timeout) {
       this.closeTimeout = positive("closeTimeout", timeout, true);
+      return this;
+    }
+
+    /**
+     * A health gate: after each new version applies (not the first, and not a rollback), {@code check} runs
+     * during {@code bake}; if it reports unhealthy while that version serves, the config rolls back to the
+     * version before by itself, as {@link LiveConfig#rollback} does (listeners and participants included),
+     * the event's cause and {@link ConfigStatus#degradedReasons()} say why, and the same content is not
+     * applied again until the sources change.
+     */
+    public Builder<T> healthGate(HealthCheck check, Duration bake) {
+      this.healthCheck = Objects.requireNonNull(check, "check");
+      this.bake = positive("bake", bake, false);
       return this;
     }
 

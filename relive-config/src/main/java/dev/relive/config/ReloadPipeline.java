@@ -9,7 +9,9 @@ import dev.relive.config.internal.SerialRunner;
 import dev.relive.config.internal.Threads;
 import dev.relive.config.internal.bind.BeanValidation;
 import dev.relive.config.internal.bind.Binder;
+import dev.relive.config.spi.ConfigSource;
 import dev.relive.config.spi.ParseLimits;
+import dev.relive.config.spi.SourceData;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -18,6 +20,7 @@ import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -25,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -102,6 +106,12 @@ final class ReloadPipeline<T> {
   private volatile String lastGoodReason = "";
   private volatile @Nullable ReloadEvent lastResult;
   private volatile ReloadEvent.@Nullable Rejected lastRejection;
+  private volatile @Nullable HealthCheck healthCheck;
+  private Duration bake = Duration.ZERO;
+  /** Why the health gate rolled back the newest content; empty once a new version applies. */
+  private volatile String healthRollback = "";
+  private @Nullable ScheduledFuture<?> baking;
+  private long bakingVersion;
   private final AtomicLong applied = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicLong listenerFailures = new AtomicLong();
@@ -111,10 +121,15 @@ final class ReloadPipeline<T> {
   record Listener<T>(ChangeListener<T> listener, @Nullable Executor executor) {}
 
   /**
-   * What to run: a reload from the sources; a rollback to a version of the history ({@code rollbackTo > 0});
-   * or a tree given as it is ({@code fixed}: the last-good cache at start-up).
+   * What to run: a reload from the sources, where {@code instead} gives some sources' content instead of
+   * reading them; a rollback to a version of the history ({@code rollbackTo > 0}); or a tree given as it is
+   * ({@code fixed}: the last-good cache at start-up).
    */
-  private record Request(String cause, long rollbackTo, @Nullable ConfigTree fixed) {
+  private record Request(String cause, long rollbackTo, @Nullable ConfigTree fixed, Map<ConfigSource, SourceData> instead) {
+    Request(String cause, long rollbackTo, @Nullable ConfigTree fixed) {
+      this(cause, rollbackTo, fixed, Map.of());
+    }
+
     static Request reload(String cause) {
       return new Request(cause, 0, null);
     }
@@ -212,17 +227,85 @@ final class ReloadPipeline<T> {
   }
 
   CompletableFuture<ReloadEvent> requestRollback(long version) {
+    return requestRollback(version, "rollback to version " + version);
+  }
+
+  CompletableFuture<ReloadEvent> requestRollback(long version, String cause) {
     if (findInHistory(version).isEmpty()) {
       throw new IllegalArgumentException("version " + version + " is not in the history of " + name + " (kept: "
           + keptVersions() + ")");
     }
     CompletableFuture<ReloadEvent> future = new CompletableFuture<>();
-    runner.submit(() -> complete(future, () -> run(new Request("rollback to version " + version, version, null))));
+    runner.submit(() -> complete(future, () -> run(new Request(cause, version, null))));
     return future;
   }
 
+  /** See {@link LiveConfig.Builder#healthGate}. Set before the first version. */
+  void healthGate(HealthCheck check, Duration bakeTime) {
+    this.healthCheck = check;
+    this.bake = bakeTime;
+  }
+
+  /**
+   * After {@code version} replaced {@code previous}: runs the health check until the bake time is over; if it
+   * reports unhealthy while {@code version} still serves, rolls back to {@code previous}. The rollback keeps
+   * the same content from being applied again until the sources change (as every rollback does).
+   */
+  private void bake(long version, long previous) {
+    HealthCheck check = healthCheck;
+    if (check == null) {
+      return;
+    }
+    long deadline = ticker.getAsLong() + bake.toNanos();
+    long every = Math.max(10_000_000L, Math.min(1_000_000_000L, bake.toNanos() / 20));
+    synchronized (lock) {
+      if (baking != null) {
+        baking.cancel(false);
+      }
+      bakingVersion = version;
+      baking = threads.timers().scheduleWithFixedDelay(() -> {
+        ConfigSnapshot<T> serving = current;
+        if (serving == null || serving.version() != version || ticker.getAsLong() > deadline) {
+          stopBaking(version);
+          return;
+        }
+        String problem;
+        try {
+          problem = check.problem().orElse(null);
+        } catch (VirtualMachineError e) {
+          throw e;
+        } catch (Throwable e) {
+          problem = "the health check failed: " + describe(e);
+        }
+        if (problem != null) {
+          stopBaking(version);
+          healthRollback = "version " + version + " was rolled back by the health gate: " + problem;
+          LOG.atWarn().addKeyValue("config", name).addKeyValue("version", version)
+              .log("{}: unhealthy within {} of version {} ({}); rolling back to version {}", name, bake, version,
+                  problem, previous);
+          try {
+            var unused = requestRollback(previous, "health gate: " + problem);
+          } catch (IllegalArgumentException e) {
+            LOG.atError().addKeyValue("config", name).log("{}: cannot roll back: {}", name, e.getMessage());
+          }
+        }
+      }, every, every, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Ends the bake of {@code version}, unless a newer version's bake has replaced it. */
+  private void stopBaking(long version) {
+    synchronized (lock) {
+      ScheduledFuture<?> b = baking;
+      if (b != null && bakingVersion == version) {
+        b.cancel(false);
+        baking = null;
+      }
+    }
+  }
+
   /** Stages a candidate and holds it (see {@link StagedChange}); waits until it is staged or refused. */
-  StagedChange<T> stage(String cause, Duration timeout) {
+  StagedChange<T> stage(String cause, Duration timeout, Map<ConfigSource, SourceData> instead) {
     synchronized (lock) {
       if (staged != null || stageQueued) {
         throw new IllegalStateException(name + ": a staged change is already held" + (staged != null ? " (version "
@@ -233,7 +316,7 @@ final class ReloadPipeline<T> {
     CompletableFuture<StagedChange<T>> future = new CompletableFuture<>();
     runner.submit(() -> {
       try {
-        Staging<T> s = stage(new Request(cause, 0, null));
+        Staging<T> s = stage(new Request(cause, 0, null, instead));
         Candidate<T> candidate = s.candidate();
         if (candidate == null) {
           synchronized (lock) {
@@ -349,7 +432,7 @@ final class ReloadPipeline<T> {
         candidate = request.fixed();
         stamps = List.of();
       } else {
-        Layers.Result read = layers.read();
+        Layers.Result read = layers.read(request.instead());
         candidate = ConfigTree.of(read.merged());
         stamps = read.stamps();
         if (!read.problems().isEmpty()) {
@@ -478,6 +561,12 @@ final class ReloadPipeline<T> {
     } else {
       event = new ReloadEvent.Applied(next.version(), servingVersion, next.hash(), c.changed(), warnings,
           c.request().cause(), clock.instant(), elapsed(c.started()), listenerTime);
+    }
+    if (event instanceof ReloadEvent.Applied) {
+      healthRollback = "";
+      if (servingVersion != 0 && !fromCache) {
+        bake(next.version(), servingVersion);
+      }
     }
     isolated("logging", () -> {
       warnings.forEach(w -> LOG.atWarn().addKeyValue("config", name).log("{}", w));
@@ -793,6 +882,9 @@ final class ReloadPipeline<T> {
     List<String> degraded = new ArrayList<>();
     if (servingLastGood) {
       degraded.add(lastGoodReason);
+    }
+    if (!healthRollback.isEmpty()) {
+      degraded.add(healthRollback);
     }
     degraded.addAll(triggerProblems);
     boolean isPinned;

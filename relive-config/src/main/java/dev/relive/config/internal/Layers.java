@@ -65,6 +65,11 @@ public final class Layers {
   }
 
   public Result read() {
+    return read(Map.of());
+  }
+
+  /** Reads every layer, taking the content of the sources in {@code instead} as given rather than reading them. */
+  public Result read(Map<ConfigSource, SourceData> instead) {
     List<Problem> problems = new ArrayList<>();
     List<Problem> warnings = new ArrayList<>();
     List<SourceStamp> stamps = new ArrayList<>();
@@ -72,7 +77,9 @@ public final class Layers {
     for (ConfigSource source : sources) {
       SourceData data;
       try {
-        data = source instanceof BoundedSource bounded ? bounded.read(limits.maxBytes()) : source.read();
+        SourceData given = instead.get(source);
+        data = given != null ? given : source instanceof BoundedSource bounded ? bounded.read(limits.maxBytes())
+            : source.read();
       } catch (ConfigException e) {
         problems.addAll(e.problems());
         continue;

@@ -11,10 +11,12 @@ import dev.relive.config.Problem;
 import dev.relive.config.ReloadEvent;
 import dev.relive.config.WatchMode;
 import dev.relive.etcd.Etcd;
+import dev.relive.etcd.EtcdSource;
 import dev.relive.etcd.EtcdSources;
 import dev.relive.etcd.Fleet;
 import dev.relive.etcd.FleetMember;
 import java.io.IOException;
+import java.net.URI;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
@@ -87,6 +89,10 @@ final class WatchCommand implements Callable<Integer> {
       description = "keep the last good version here and start from it when a source (etcd) is unreachable")
   @Nullable Path cache;
 
+  @Option(names = "--health-url", paramLabel = "URL",
+      description = "the application's health for rollouts: unhealthy unless a GET of URL answers 2xx (read every second)")
+  @Nullable URI healthUrl;
+
   @Option(names = "--lease-ttl", paramLabel = "SECONDS", defaultValue = "10",
       description = "how long the fleet record outlives this process if it stops without saying (default ${DEFAULT-VALUE})")
   long leaseTtlSeconds;
@@ -126,14 +132,16 @@ final class WatchCommand implements Callable<Integer> {
         out.flush();
       }
     });
+    String nodeId = node != null ? node : FleetMember.defaultNodeId();
+    EtcdSource managed = etcd == null ? null : EtcdSources.managed(etcd, etcdOptions.app(), nodeId);
     LiveConfig<ConfigTree> config = null;
     while (config == null) {
       String seen = state(fleet);
       LiveConfig.Builder<ConfigTree> builder = inputs.builder().watchFiles(!inputs.watchable().isEmpty())
           .watchMode(watchMode).quietPeriod(Duration.ofMillis(quietMillis)).pollInterval(Duration.ofMillis(pollMillis))
           .subscriber(this::event);
-      if (etcd != null) {
-        builder.source(EtcdSources.managed(etcd, etcdOptions.app()));
+      if (managed != null) {
+        builder.source(managed);
       }
       if (cache != null) {
         builder.lastGoodCache(cache);
@@ -155,9 +163,13 @@ final class WatchCommand implements Callable<Integer> {
       }
     }
     started(config);
-    if (etcd != null) {
-      member = FleetMember.register(etcd, etcdOptions.app(), config, node != null ? node : FleetMember.defaultNodeId(),
-          labels, Duration.ofSeconds(leaseTtlSeconds));
+    if (managed != null) {
+      FleetMember.Builder joining = FleetMember.join(managed, config).labels(labels)
+          .leaseTtl(Duration.ofSeconds(leaseTtlSeconds));
+      if (healthUrl != null) {
+        joining.health(new UrlHealth(healthUrl, Duration.ofMillis(etcdOptions.timeoutMillis)));
+      }
+      member = joining.start();
     }
     new CountDownLatch(1).await();
     return Exit.OK;

@@ -64,26 +64,48 @@ public final class EtcdSource implements ConfigSource {
   private final String key;
   private final String app;
   private final String format;
+  /** For the managed layout: this node's id, which the canary pointer may name. */
+  private final String node;
   private final Object fetchLock = new Object();
   private volatile @Nullable State state;
 
   /** What one read returned, at which revision: content, or why the value there is not usable. */
-  record State(long revision, SourceData data, OptionalLong version, ConfigException.@Nullable Source corrupt) {
+  record State(long revision, SourceData data, OptionalLong version, ConfigException.@Nullable Source corrupt,
+      boolean canary) {
     State(long revision, SourceData data, OptionalLong version) {
-      this(revision, data, version, null);
+      this(revision, data, version, null, false);
     }
 
     static State corrupt(long revision, ConfigException.Source problem) {
-      return new State(revision, new SourceData.Absent("corrupt"), OptionalLong.empty(), problem);
+      return new State(revision, new SourceData.Absent("corrupt"), OptionalLong.empty(), problem, false);
     }
   }
 
-  EtcdSource(Etcd etcd, Kind kind, String key, String app, String format) {
+  EtcdSource(Etcd etcd, Kind kind, String key, String app, String format, String node) {
     this.etcd = etcd;
     this.kind = kind;
     this.key = key;
     this.app = app;
     this.format = format;
+    this.node = node;
+  }
+
+  Etcd etcd() {
+    return etcd;
+  }
+
+  /** The application of a managed layer. */
+  String app() {
+    return app;
+  }
+
+  /** The node a managed layer reads for (the canary pointer may name it). */
+  public String node() {
+    return node;
+  }
+
+  boolean managed() {
+    return kind == Kind.MANAGED;
   }
 
   @Override
@@ -139,7 +161,10 @@ public final class EtcdSource implements ConfigSource {
   State fetchHead(KeyValue head, long revision) throws IOException {
     synchronized (fetchLock) {
       State held = state;
-      return held != null && held.revision() >= revision ? held : keep(fromHead(head, revision));
+      if (held != null && held.revision() >= revision) {
+        return held;
+      }
+      return held != null && held.canary() ? keep(readManaged()) : keep(fromHead(head, revision));
     }
   }
 
@@ -168,13 +193,43 @@ public final class EtcdSource implements ConfigSource {
     }
   }
 
+  /**
+   * The canary pointer and the head in one read (they are one range): the version the pointer names if it
+   * names this node, else the head's.
+   */
   private State readManaged() throws IOException {
-    GetResponse head = get(key, GetOption.DEFAULT);
-    long revision = head.getHeader().getRevision();
-    if (head.getKvs().isEmpty()) {
+    GetResponse pointers = get(Layout.canary(app), GetOption.builder()
+        .withRange(Layout.bytes(Layout.afterHead(app))).build());
+    long revision = pointers.getHeader().getRevision();
+    KeyValue head = null;
+    KeyValue canary = null;
+    for (KeyValue kv : pointers.getKvs()) {
+      String k = Layout.text(kv.getKey());
+      if (k.equals(key)) {
+        head = kv;
+      } else if (k.equals(Layout.canary(app))) {
+        canary = kv;
+      }
+    }
+    if (canary != null) {
+      JsonNode pointer = Layout.parse(canary.getValue()).orElse(null);
+      if (pointer != null && pointer.path("version").isIntegralNumber() && covers(pointer)) {
+        return read(pointer.path("version").asLong(), Layout.canary(app), canary.getModRevision(), revision, true);
+      }
+    }
+    if (head == null) {
       return new State(revision, new SourceData.Absent("no version of " + app + " is published yet"), OptionalLong.empty());
     }
-    return fromHead(head.getKvs().get(0), revision);
+    return fromHead(head, revision);
+  }
+
+  private boolean covers(JsonNode pointer) {
+    for (JsonNode n : pointer.path("nodes")) {
+      if (n.asText().equals(node)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The version the head names, read at {@code revision}. */
@@ -187,10 +242,29 @@ public final class EtcdSource implements ConfigSource {
       return State.corrupt(revision, corrupt(key, headKv.getModRevision(), "the head is '" + shorten(headText)
           + "', not a version number"));
     }
+    return read(n, key, headKv.getModRevision(), revision, false);
+  }
+
+  /**
+   * Version {@code n}'s document as this layer's content, for a node staging a rollout's candidate (or the
+   * version it rolls back to) in place of what the layer holds.
+   */
+  SourceData versionData(long n) throws IOException {
+    long revision = get(Layout.head(app), GetOption.DEFAULT).getHeader().getRevision();
+    State s = read(n, Layout.rollout(app), 0, revision, false);
+    ConfigException.Source corrupt = s.corrupt();
+    if (corrupt != null) {
+      throw corrupt;
+    }
+    return s.data();
+  }
+
+  /** Version {@code n} at {@code revision}; {@code pointer} (and its mod revision) named it. */
+  private State read(long n, String pointer, long pointerRevision, long revision, boolean canary) throws IOException {
     String versionKey = Layout.version(app, n);
     GetResponse record = get(versionKey, GetOption.builder().withRevision(revision).build());
     if (record.getKvs().isEmpty()) {
-      return State.corrupt(revision, corrupt(key, headKv.getModRevision(), "the head names version " + n
+      return State.corrupt(revision, corrupt(pointer, pointerRevision, "it names version " + n
           + ", which does not exist"));
     }
     KeyValue kv = record.getKvs().get(0);
@@ -204,7 +278,7 @@ public final class EtcdSource implements ConfigSource {
     byte[] bytes = document.asText().getBytes(StandardCharsets.UTF_8);
     String origin = "etcd:" + versionKey + "@" + kv.getModRevision();
     return new State(revision, new SourceData.Document(bytes, fmt.asText(), VERSION_STAMP + n + ":" + Layout.sha256(bytes),
-        origin), OptionalLong.of(n));
+        origin), OptionalLong.of(n), null, canary);
   }
 
   private State readKey() throws IOException {
@@ -351,8 +425,13 @@ public final class EtcdSource implements ConfigSource {
       if (kind == Kind.PREFIX) {
         option.isPrefix(true);
       }
+      String watched = key;
+      if (kind == Kind.MANAGED) {
+        watched = Layout.canary(app);
+        option.withRange(Layout.bytes(Layout.afterHead(app)));
+      }
       io.etcd.jetcd.Client client = etcd.client();
-      watcher = client.getWatchClient().watch(Layout.bytes(key), option.build(), new Watch.Listener() {
+      watcher = client.getWatchClient().watch(Layout.bytes(watched), option.build(), new Watch.Listener() {
         @Override
         public void onNext(WatchResponse response) {
           later(() -> changed(mine, response));
@@ -381,7 +460,9 @@ public final class EtcdSource implements ConfigSource {
       }
       try {
         WatchEvent last = response.getEvents().get(response.getEvents().size() - 1);
-        State now = kind == Kind.MANAGED && last.getEventType() == WatchEvent.EventType.PUT
+        boolean onlyHead = response.getEvents().stream().allMatch(e -> e.getEventType() == WatchEvent.EventType.PUT
+            && Layout.text(e.getKeyValue().getKey()).equals(key));
+        State now = kind == Kind.MANAGED && onlyHead
             ? fetchHead(last.getKeyValue(), response.getHeader().getRevision()) : fetch();
         sink().changed("etcd " + key + "@" + now.revision());
       } catch (IOException e) {

@@ -18,14 +18,27 @@ public final class EtcdSources {
    * @throws IllegalArgumentException if the app name is not letters, digits, '.', '_' and '-'
    */
   public static EtcdSource managed(Etcd etcd, String app) {
+    return managed(etcd, app, FleetMember.defaultNodeId());
+  }
+
+  /**
+   * Like {@link #managed(Etcd, String)}, for node {@code node}: during a rollout, the canary pointer
+   * ({@code /relive/{app}/canary}) may name this node, which then serves the rollout's version instead of the
+   * head. {@link FleetMember#join} registers the node under the same id and takes part in rollouts.
+   *
+   * @throws IllegalArgumentException for an app name that is not letters, digits, '.', '_' and '-', or an
+   *     empty node id or one with '/'
+   */
+  public static EtcdSource managed(Etcd etcd, String app, String node) {
     Layout.requireApp(Objects.requireNonNull(app, "app"));
-    return new EtcdSource(Objects.requireNonNull(etcd, "etcd"), EtcdSource.Kind.MANAGED, Layout.head(app), app, "");
+    return new EtcdSource(Objects.requireNonNull(etcd, "etcd"), EtcdSource.Kind.MANAGED, Layout.head(app), app, "",
+        Layout.requireNode(node));
   }
 
   /** A whole document in one key ({@code /app/config} holding YAML), in the format given. */
   public static EtcdSource key(Etcd etcd, String key, String format) {
     return new EtcdSource(Objects.requireNonNull(etcd, "etcd"), EtcdSource.Kind.KEY, requireKey(key), "",
-        Objects.requireNonNull(format, "format"));
+        Objects.requireNonNull(format, "format"), "");
   }
 
   /**
@@ -34,7 +47,7 @@ public final class EtcdSources {
    */
   public static EtcdSource prefix(Etcd etcd, String prefix) {
     String p = requireKey(prefix);
-    return new EtcdSource(Objects.requireNonNull(etcd, "etcd"), EtcdSource.Kind.PREFIX, p.endsWith("/") ? p : p + "/", "", "");
+    return new EtcdSource(Objects.requireNonNull(etcd, "etcd"), EtcdSource.Kind.PREFIX, p.endsWith("/") ? p : p + "/", "", "", "");
   }
 
   private static String requireKey(String key) {

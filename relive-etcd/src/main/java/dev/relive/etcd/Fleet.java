@@ -2,6 +2,7 @@ package dev.relive.etcd;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.kv.GetResponse;
@@ -41,6 +42,14 @@ import org.jspecify.annotations.Nullable;
  * does not answer, {@link Refused} when it refuses the credentials.
  */
 public final class Fleet {
+  Etcd etcd() {
+    return etcd;
+  }
+
+  String app() {
+    return app;
+  }
+
   /** The largest document a version holds: etcd limits a request to 1.5 MiB, and the record carries more. */
   public static final int MAX_DOCUMENT_BYTES = Layout.MAX_DOCUMENT_BYTES;
   private static final int PUBLISH_ATTEMPTS = 50;
@@ -106,46 +115,34 @@ public final class Fleet {
 
   /**
    * Publishes a document as the next version and moves the head to it, unless it equals the head's content.
+   * Every node applies it on its own (validating it itself); for all-or-nothing across the fleet, canaries
+   * and health, use {@link Coordinator}.
    *
    * @throws IllegalArgumentException for a document over 1 MiB
-   * @throws IllegalStateException if other publishers kept winning the race ({@value #PUBLISH_ATTEMPTS} attempts)
+   * @throws IllegalStateException while a rollout is running (it would promote over this version), or if
+   *     other publishers kept winning the race ({@value #PUBLISH_ATTEMPTS} attempts)
    */
   public Published publish(byte[] document, String format, String message, String author) {
-    if (document.length > Layout.MAX_DOCUMENT_BYTES) {
-      throw new IllegalArgumentException(String.format("the document is %d bytes, more than the limit of %d "
-          + "(etcd's requests are limited to 1.5 MiB)", document.length, Layout.MAX_DOCUMENT_BYTES));
-    }
+    requireSize(document);
     String sha = Layout.sha256(document);
     Client client = etcd.client();
     for (int attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt++) {
-      GetResponse head = call(client, client.getKVClient().get(Layout.bytes(Layout.head(app))));
-      long current = 0;
-      long headModRevision = 0;
-      if (!head.getKvs().isEmpty()) {
-        KeyValue kv = head.getKvs().get(0);
-        current = Long.parseLong(Layout.text(kv.getValue()).trim());
-        headModRevision = kv.getModRevision();
-        Optional<Version> served = version(current);
+      Pointers p = pointers(client);
+      if (p.rolloutActive()) {
+        throw new IllegalStateException("rollout " + p.rollout().path("id").asText() + " of " + app + " is running; "
+            + "publishing now would be overtaken when it promotes. Wait for it, or relive fleet abort it");
+      }
+      if (p.head().isPresent()) {
+        Optional<Version> served = version(p.head().getAsLong());
         if (served.isPresent() && served.get().sha256().equals(sha)) {
-          return new Published(current, true);
+          return new Published(p.head().getAsLong(), true);
         }
       }
-      long next = current + 1;
-      ObjectNode record = Layout.object();
-      record.put("version", next);
-      record.put("format", format);
-      record.put("sha256", sha);
-      record.put("author", author);
-      record.put("message", message);
-      record.put("time", clock.instant().toString());
-      record.put("parent", current);
-      record.put("document", new String(document, StandardCharsets.UTF_8));
-      Cmp headUnchanged = head.getKvs().isEmpty()
-          ? new Cmp(Layout.bytes(Layout.head(app)), Cmp.Op.EQUAL, CmpTarget.version(0))
-          : new Cmp(Layout.bytes(Layout.head(app)), Cmp.Op.EQUAL, CmpTarget.modRevision(headModRevision));
-      Cmp versionAbsent = new Cmp(Layout.bytes(Layout.version(app, next)), Cmp.Op.EQUAL, CmpTarget.version(0));
-      TxnResponse txn = call(client, client.getKVClient().txn().If(headUnchanged, versionAbsent).Then(
+      long next = p.next();
+      ObjectNode record = versionRecord(next, p.head().orElse(0), document, format, message, author);
+      TxnResponse txn = call(client, client.getKVClient().txn().If(p.unchanged().toArray(Cmp[]::new)).Then(
           Op.put(Layout.bytes(Layout.version(app, next)), Layout.bytes(Layout.write(record)), PutOption.DEFAULT),
+          Op.put(Layout.bytes(Layout.last(app)), Layout.bytes(Long.toString(next)), PutOption.DEFAULT),
           Op.put(Layout.bytes(Layout.head(app)), Layout.bytes(Long.toString(next)), PutOption.DEFAULT)).commit());
       if (txn.isSucceeded()) {
         return new Published(next, false);
@@ -154,6 +151,68 @@ public final class Fleet {
     }
     throw new IllegalStateException("other publishers moved the head " + PUBLISH_ATTEMPTS + " times while this one "
         + "tried; this one wrote nothing");
+  }
+
+  static void requireSize(byte[] document) {
+    if (document.length > Layout.MAX_DOCUMENT_BYTES) {
+      throw new IllegalArgumentException(String.format("the document is %d bytes, more than the limit of %d "
+          + "(etcd's requests are limited to 1.5 MiB)", document.length, Layout.MAX_DOCUMENT_BYTES));
+    }
+  }
+
+  /** A version record's JSON. */
+  ObjectNode versionRecord(long n, long parent, byte[] document, String format, String message, String author) {
+    ObjectNode record = Layout.object();
+    record.put("version", n);
+    record.put("format", format);
+    record.put("sha256", Layout.sha256(document));
+    record.put("author", author);
+    record.put("message", message);
+    record.put("time", clock.instant().toString());
+    record.put("parent", parent);
+    record.put("document", new String(document, StandardCharsets.UTF_8));
+    return record;
+  }
+
+  /**
+   * The head, the highest version written and the rollout record, read at one revision, with the comparisons
+   * that hold while none of them has moved.
+   */
+  record Pointers(OptionalLong head, OptionalLong last, JsonNode rollout, List<Cmp> unchanged) {
+    /** The number the next version gets. */
+    long next() {
+      return Math.max(head.orElse(0), last.orElse(0)) + 1;
+    }
+
+    boolean rolloutActive() {
+      return Rollouts.active(rollout);
+    }
+  }
+
+  Pointers pointers(Client client) {
+    List<String> keys = List.of(Layout.head(app), Layout.last(app), Layout.rollout(app));
+    TxnResponse r = call(client, client.getKVClient().txn().Then(keys.stream()
+        .map(k -> Op.get(Layout.bytes(k), GetOption.DEFAULT)).toArray(Op[]::new)).commit());
+    List<Cmp> unchanged = new ArrayList<>();
+    OptionalLong head = OptionalLong.empty();
+    OptionalLong last = OptionalLong.empty();
+    JsonNode rollout = Layout.JSON.missingNode();
+    for (int i = 0; i < keys.size(); i++) {
+      List<KeyValue> kvs = r.getGetResponses().get(i).getKvs();
+      ByteSequence key = Layout.bytes(keys.get(i));
+      if (kvs.isEmpty()) {
+        unchanged.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.version(0)));
+        continue;
+      }
+      KeyValue kv = kvs.get(0);
+      unchanged.add(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.modRevision(kv.getModRevision())));
+      switch (i) {
+        case 0 -> head = OptionalLong.of(Long.parseLong(Layout.text(kv.getValue()).trim()));
+        case 1 -> last = OptionalLong.of(Long.parseLong(Layout.text(kv.getValue()).trim()));
+        default -> rollout = Layout.parse(kv.getValue()).orElse(Layout.JSON.missingNode());
+      }
+    }
+    return new Pointers(head, last, rollout, unchanged);
   }
 
   /** The version the head names, if any. */

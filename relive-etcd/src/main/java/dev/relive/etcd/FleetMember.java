@@ -2,7 +2,17 @@ package dev.relive.etcd;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.relive.config.ConfigSnapshot;
+import dev.relive.config.HealthCheck;
+import dev.relive.config.StagedChange;
+import dev.relive.config.spi.ChangeTrigger;
+import dev.relive.config.spi.SourceData;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import dev.relive.config.ConfigStatus;
 import dev.relive.config.LiveConfig;
 import dev.relive.config.Problem;
@@ -39,6 +49,14 @@ import org.slf4j.LoggerFactory;
  * says), its health and its start time. The record is rewritten on every applied or rejected version. A lost
  * lease (etcd restarted without it, a pause longer than the TTL) registers again.
  *
+ * <p>The member also takes part in rollouts ({@link Coordinator}): when a rollout's round names it, it
+ * stages the candidate through its own pipeline in place of the managed layer's content
+ * ({@link LiveConfig#stage(String, Duration, Map)}: parse, bind, this node's validators and schema,
+ * participants' prepare), votes OK or NACK with the problems, and commits or aborts the staged candidate when
+ * the rollout decides. A candidate whose rollout vanished is aborted after the prepare timeout. Its health
+ * (the application's {@link HealthCheck}, listener and participant failures of the version it serves) is in
+ * the record, and the coordinator rolls back on it.
+ *
  * <p>Thread-safe; {@link #close()} revokes the lease, so the record disappears at once.
  */
 public final class FleetMember implements AutoCloseable {
@@ -54,6 +72,17 @@ public final class FleetMember implements AutoCloseable {
   private final Instant started;
   private final ScheduledExecutorService work;
   private final Registration subscription;
+  private final EtcdSource source;
+  private final @Nullable HealthCheck health;
+  private final Duration healthInterval;
+  /** Follows /relive/{app}/rollout (a one-key source, for its watch that never loses a revision). */
+  private final EtcdSource rollout;
+  private @Nullable Registration rolloutWatch;
+  private @Nullable Staged staged;
+  private final Set<String> voted = new HashSet<>();
+  private String lastHealth = "";
+  private long failuresBefore;
+  private long failuresNow;
   private volatile @Nullable ObjectNode lastRejection;
   private long lease;
   private io.etcd.jetcd.support.@Nullable CloseableClient keepAlive;
@@ -61,23 +90,35 @@ public final class FleetMember implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean registered;
 
-  private FleetMember(Etcd etcd, String app, String node, Map<String, String> labels, LiveConfig<?> config,
-      Duration ttl) {
-    this.etcd = etcd;
-    this.app = app;
-    this.node = node;
-    this.labels = Map.copyOf(labels);
-    this.config = config;
-    this.ttlSeconds = Math.max(1, ttl.toSeconds());
+  private FleetMember(Builder b) {
+    this.source = b.source;
+    this.etcd = b.source.etcd();
+    this.app = b.source.app();
+    this.node = b.source.node();
+    this.labels = Map.copyOf(b.labels);
+    this.config = b.config;
+    this.ttlSeconds = Math.max(1, b.ttl.toSeconds());
+    this.health = b.health;
+    this.healthInterval = b.healthInterval;
     this.started = Clock.systemUTC().instant();
+    this.rollout = EtcdSources.key(etcd, Layout.rollout(app), "json");
     this.work = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "relive-etcd-member-" + node);
       t.setDaemon(true);
       return t;
     });
+    this.failuresNow = config.status().listenerFailures();
+    this.failuresBefore = failuresNow;
     this.subscription = config.subscribe(event -> {
       if (event instanceof ReloadEvent.Rejected r) {
         lastRejection = rejection(r);
+      }
+      if (event instanceof ReloadEvent.Applied || event instanceof ReloadEvent.RolledBack) {
+        long failures = config.status().listenerFailures();
+        later(() -> {
+          failuresBefore = failuresNow;
+          failuresNow = failures;
+        });
       }
       if (event instanceof ReloadEvent.Applied || event instanceof ReloadEvent.RolledBack
           || event instanceof ReloadEvent.Rejected || event instanceof ReloadEvent.Unchanged) {
@@ -87,29 +128,84 @@ public final class FleetMember implements AutoCloseable {
   }
 
   /**
-   * Registers {@code config}'s node in the fleet of {@code app} and keeps its record current. Registration
-   * happens in the background: if etcd is unreachable it is retried, with backoff, until it works.
+   * Starts joining {@code config}'s node to the fleet of the app {@code managed} follows, under the node id it
+   * reads for ({@link EtcdSources#managed(Etcd, String, String)}).
    *
-   * @param node   the node's id ({@link #defaultNodeId()} when in doubt)
-   * @param labels such as {@code zone=eu-1}, for selecting nodes
+   * @throws IllegalArgumentException if {@code managed} is not a managed layer, or not one of the config's
+   *     sources (the member stages rollouts in its place)
    */
-  public static FleetMember register(Etcd etcd, String app, LiveConfig<?> config, String node,
-      Map<String, String> labels) {
-    return register(etcd, app, config, node, labels, Duration.ofSeconds(10));
+  public static Builder join(EtcdSource managed, LiveConfig<?> config) {
+    if (!Objects.requireNonNull(managed, "managed").managed()) {
+      throw new IllegalArgumentException(managed.name() + " is not a managed layer (EtcdSources.managed)");
+    }
+    return new Builder(managed, Objects.requireNonNull(config, "config"));
   }
 
-  /** Like {@link #register(Etcd, String, LiveConfig, String, Map)}, with the lease's TTL. */
-  public static FleetMember register(Etcd etcd, String app, LiveConfig<?> config, String node,
-      Map<String, String> labels, Duration ttl) {
-    Layout.requireApp(app);
-    if (node.isEmpty() || node.contains("/")) {
-      throw new IllegalArgumentException(String.format("a node id is non-empty and has no '/', was '%s'", node));
+  /** Configures a {@link FleetMember}. Not thread-safe. */
+  public static final class Builder {
+    private final EtcdSource source;
+    private final LiveConfig<?> config;
+    private Map<String, String> labels = Map.of();
+    private Duration ttl = Duration.ofSeconds(10);
+    private @Nullable HealthCheck health;
+    private Duration healthInterval = Duration.ofSeconds(1);
+
+    private Builder(EtcdSource source, LiveConfig<?> config) {
+      this.source = source;
+      this.config = config;
     }
-    FleetMember m = new FleetMember(Objects.requireNonNull(etcd, "etcd"), app, node, labels,
-        Objects.requireNonNull(config, "config"), ttl);
-    config.status().lastRejection().ifPresent(r -> m.lastRejection = m.rejection(r));
-    m.work.execute(m::register);
-    return m;
+
+    /** Labels for selecting nodes, such as {@code zone=eu-1}. */
+    public Builder labels(Map<String, String> nodeLabels) {
+      this.labels = Map.copyOf(nodeLabels);
+      return this;
+    }
+
+    /** How long the record outlives a node that stops without leaving (default 10 s). */
+    public Builder leaseTtl(Duration leaseTtl) {
+      if (leaseTtl.toSeconds() < 1) {
+        throw new IllegalArgumentException("the lease TTL is at least 1 s, was " + leaseTtl);
+      }
+      this.ttl = leaseTtl;
+      return this;
+    }
+
+    /** The application's health, reported in the record and used by rollouts to roll back. */
+    public Builder health(HealthCheck check) {
+      this.health = Objects.requireNonNull(check, "check");
+      return this;
+    }
+
+    /** How often the health is checked (default 1 s). */
+    public Builder healthInterval(Duration interval) {
+      if (interval.isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("healthInterval must be > 0, was " + interval);
+      }
+      this.healthInterval = interval;
+      return this;
+    }
+
+    /** Registers the node (in the background, retried while etcd is away) and starts following rollouts. */
+    public FleetMember start() {
+      FleetMember m = new FleetMember(this);
+      config.status().lastRejection().ifPresent(r -> m.lastRejection = m.rejection(r));
+      m.work.execute(m::register);
+      m.rolloutWatch = m.rollout.triggers().get(0).start(new ChangeTrigger.Changes() {
+        @Override
+        public void changed(String cause) {
+          m.later(m::onRollout);
+        }
+
+        @Override
+        public void unhealthy(String reason) {}
+
+        @Override
+        public void healthy() {}
+      });
+      var unused = m.work.scheduleWithFixedDelay(m::checkHealth, m.healthInterval.toNanos(), m.healthInterval.toNanos(),
+          TimeUnit.NANOSECONDS);
+      return m;
+    }
   }
 
   /** The host name and the process id: {@code web-7-12345}. */
@@ -276,7 +372,10 @@ public final class FleetMember implements AutoCloseable {
     out.put("localVersion", serving.version());
     out.put("hash", serving.hash());
     out.put("servingSince", serving.time().toString());
-    out.put("health", status.degraded() ? "degraded" : "ok");
+    List<String> problems = healthProblems();
+    out.put("health", !problems.isEmpty() ? "unhealthy" : status.degraded() ? "degraded" : "ok");
+    ArrayNode hp = out.putArray("healthProblems");
+    problems.forEach(hp::add);
     ArrayNode reasons = out.putArray("degradedReasons");
     status.degradedReasons().forEach(reasons::add);
     ObjectNode rejection = lastRejection;
@@ -286,6 +385,153 @@ public final class FleetMember implements AutoCloseable {
     out.put("started", started.toString());
     out.put("updated", Clock.systemUTC().instant().toString());
     return out;
+  }
+
+  // ---- health -----------------------------------------------------------------------------------------
+
+  /** Why the node is unhealthy: the application's check, and failures of the version it serves. */
+  private List<String> healthProblems() {
+    List<String> out = new ArrayList<>();
+    HealthCheck check = health;
+    if (check != null) {
+      try {
+        check.problem().ifPresent(out::add);
+      } catch (Exception e) {
+        out.add("the health check failed: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getName()));
+      }
+    }
+    if (failuresNow > failuresBefore) {
+      out.add((failuresNow - failuresBefore) + " listener or participant failure(s) when version "
+          + config.snapshot().version() + " applied");
+    }
+    return out;
+  }
+
+  /** Rewrites the record when the health changed. */
+  private void checkHealth() {
+    String now = String.join("\n", healthProblems()) + "|" + config.status().degraded();
+    if (!now.equals(lastHealth)) {
+      lastHealth = now;
+      publish();
+    }
+  }
+
+  // ---- rollouts ---------------------------------------------------------------------------------------
+
+  /** A candidate this node staged for a round of a rollout, waiting for the decision. */
+  private record Staged(String id, long round, String state, StagedChange<?> change) {}
+
+  /** The rollout record changed: settle a staged candidate, and vote if a round names this node. */
+  private void onRollout() {
+    if (closed) {
+      return;
+    }
+    JsonNode r;
+    try {
+      SourceData data = rollout.read();
+      r = data instanceof SourceData.Document d ? Layout.JSON.readTree(d.bytes()) : Layout.JSON.missingNode();
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("node {}: cannot read the rollout: {}", node, e.toString());
+      return;
+    }
+    if (r == null) {
+      return;
+    }
+    Staged s = staged;
+    if (s != null) {
+      String decision = decide(s, r);
+      if (decision.equals("hold")) {
+        return;
+      }
+      staged = null;
+      ReloadEvent outcome = decision.equals("commit") ? s.change().commit() : s.change().abort();
+      LOG.atInfo().addKeyValue("rollout", s.id()).log("node {}: {} the candidate of rollout {} round {}: {}", node,
+          decision.equals("commit") ? "committed" : "aborted", s.id(), s.round(), outcome.kind());
+    }
+    String state = r.path("state").asText();
+    String id = r.path("id").asText();
+    long round = r.path("round").asLong();
+    if ((state.equals(Rollouts.PREPARING) || state.equals(Rollouts.ROLLING_BACK))
+        && Rollouts.strings(r.path("targets")).contains(node) && voted.add(id + "/" + round)) {
+      vote(r, id, round, state);
+    }
+  }
+
+  /** What to do with a staged candidate given the rollout record now: "commit", "abort" or "hold". */
+  private String decide(Staged s, JsonNode r) {
+    String state = r.path("state").asText();
+    long round = r.path("round").asLong();
+    if (!r.path("id").asText().equals(s.id())) {
+      return "abort";
+    }
+    if (state.equals(s.state()) && round == s.round()) {
+      return "hold";
+    }
+    if (s.state().equals(Rollouts.PREPARING)) {
+      boolean committed = Rollouts.strings(r.path("committed")).contains(node);
+      return committed && (state.equals(Rollouts.COMMITTED) || state.equals(Rollouts.PREPARING)
+          || state.equals(Rollouts.DONE)) ? "commit" : "abort";
+    }
+    return state.equals(Rollouts.ROLLED_BACK) && round == s.round() ? "commit" : "abort";
+  }
+
+  /** Stages the round's version in place of the managed layer's content and writes the vote. */
+  private void vote(JsonNode r, String id, long round, String state) {
+    String key = Layout.votes(app, id, round) + node;
+    try {
+      if (!etcd.client().getKVClient().get(Layout.bytes(key)).get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS)
+          .getKvs().isEmpty()) {
+        return; // voted before a restart; the decision will reach the source through the pointer
+      }
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      voted.remove(id + "/" + round); // try again on the next change
+      return;
+    }
+    long version = state.equals(Rollouts.PREPARING) ? r.path("version").asLong() : r.path("from").asLong();
+    long remaining = Math.max(0, r.path("deadline").asLong() - Clock.systemUTC().millis());
+    Duration hold = Duration.ofMillis(remaining + r.path("prepareTimeoutMillis").asLong(10_000) + 1_000);
+    ObjectNode vote = Layout.object().put("round", round).put("version", version);
+    ArrayNode problems = vote.putArray("problems");
+    long began = System.nanoTime();
+    try {
+      SourceData candidate = source.versionData(version);
+      StagedChange<?> change = config.stage("rollout " + id + " round " + round, hold, Map.of(source, candidate));
+      if (change.prepared()) {
+        staged = new Staged(id, round, state, change);
+        vote.put("vote", "OK");
+      } else {
+        ReloadEvent why = change.outcome().orElse(null);
+        if (why instanceof ReloadEvent.Unchanged) {
+          vote.put("vote", "OK"); // it serves this content already
+        } else {
+          vote.put("vote", "NACK");
+          if (why instanceof ReloadEvent.Rejected rejected) {
+            rejected.problems().forEach(p -> problems.add(p.toString()));
+          } else {
+            problems.add(why == null ? "not staged" : why.toString());
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      vote.put("vote", "NACK");
+      problems.add("cannot stage version " + version + ": " + e.getMessage());
+    }
+    vote.put("prepareMillis", (System.nanoTime() - began) / 1_000_000);
+    vote.put("time", Clock.systemUTC().instant().toString());
+    try {
+      etcd.client().getKVClient().put(Layout.bytes(key), Layout.bytes(Layout.write(vote)))
+          .get(etcd.timeout().toMillis(), TimeUnit.MILLISECONDS);
+      LOG.atInfo().addKeyValue("rollout", id).log("node {}: voted {} in rollout {} round {}", node,
+          vote.path("vote").asText(), id, round);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      LOG.warn("node {}: cannot write its vote in rollout {}: {}", node, id, e.toString());
+    }
   }
 
   /** The managed version a snapshot was read from, from the managed layer's stamp. */
@@ -345,7 +591,16 @@ public final class FleetMember implements AutoCloseable {
   public void close() {
     closed = true;
     subscription.close();
+    Registration watch = rolloutWatch;
+    if (watch != null) {
+      watch.close();
+    }
     var unused = work.submit(() -> {
+      Staged s = staged;
+      if (s != null) {
+        s.change().abort();
+        staged = null;
+      }
       closeKeepAlive();
       if (registered) {
         try {

@@ -17,11 +17,19 @@ import java.util.regex.Pattern;
  *
  * <pre>
  * /relive/{app}/versions/{n}   immutable: {"version", "format", "sha256", "author", "message", "time", "parent", "document"}
- * /relive/{app}/head           "n": the version nodes serve, moved by one Txn that compares what it read
+ * /relive/{app}/last           "n": the highest version written (a rollout writes versions the head does not name yet)
+ * /relive/{app}/head           "n": the stable version nodes serve, moved by one Txn that compares what it read
+ * /relive/{app}/canary         during a rollout: {"rollout", "version", "nodes"}: these nodes serve that version
+ * /relive/{app}/rollout        the current (or last) rollout's state machine, written only by the elected coordinator
+ * /relive/{app}/rollouts/{id}  finished rollouts, as they ended
+ * /relive/{app}/votes/{id}/{round}/{node}  a node's vote in one prepare round: OK, or NACK with problems
+ * /relive/{app}/abort          "id": an operator asked the running coordinator to stop that rollout
+ * /relive/{app}/coordinator/   etcd's election: one coordinator per app
  * /relive/{app}/members/{node} under a lease: what the node serves, what it rejected, its health
  * </pre>
  *
- * History lives in the version keys, never in etcd's MVCC history, which compaction removes.
+ * History lives in the version keys, never in etcd's MVCC history, which compaction removes. A node watches
+ * the keys from {@code canary} to {@code head} as one range, so no other key may sort between them.
  */
 final class Layout {
   static final ObjectMapper JSON = new ObjectMapper();
@@ -38,12 +46,57 @@ final class Layout {
     return app;
   }
 
+  static String requireNode(String node) {
+    java.util.Objects.requireNonNull(node, "node");
+    if (node.isEmpty() || node.contains("/")) {
+      throw new IllegalArgumentException(String.format("a node id is non-empty and has no '/', was '%s'", node));
+    }
+    return node;
+  }
+
   static String root(String app) {
     return "/relive/" + app + "/";
   }
 
   static String head(String app) {
     return root(app) + "head";
+  }
+
+  static String last(String app) {
+    return root(app) + "last";
+  }
+
+  static String canary(String app) {
+    return root(app) + "canary";
+  }
+
+  /** The end (exclusive) of the range a node watches: {@code canary} and {@code head}. */
+  static String afterHead(String app) {
+    return head(app) + "\0";
+  }
+
+  static String rollout(String app) {
+    return root(app) + "rollout";
+  }
+
+  static String archive(String app, String id) {
+    return root(app) + "rollouts/" + id;
+  }
+
+  static String votes(String app, String id, long round) {
+    return root(app) + "votes/" + id + "/" + round + "/";
+  }
+
+  static String votesOf(String app, String id) {
+    return root(app) + "votes/" + id + "/";
+  }
+
+  static String abort(String app) {
+    return root(app) + "abort";
+  }
+
+  static String election(String app) {
+    return root(app) + "coordinator";
   }
 
   static String versions(String app) {

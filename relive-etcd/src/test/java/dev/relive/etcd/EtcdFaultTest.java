@@ -68,11 +68,13 @@ class EtcdFaultTest {
 
   /** A node: its own connection, following the managed layout; records the managed version of every apply. */
   private final class Node {
+    final EtcdSource source;
     final LiveConfig<Shop> config;
     final List<Long> applied = new CopyOnWriteArrayList<>();
 
-    Node(Etcd etcd, LiveConfig.Builder<Shop> builder) {
-      config = closeLater(builder.source(EtcdSources.managed(etcd, app)).reloadOnSighup(false).build());
+    Node(Etcd etcd, String id, LiveConfig.Builder<Shop> builder) {
+      source = EtcdSources.managed(etcd, app, id);
+      config = closeLater(builder.source(source).reloadOnSighup(false).build());
       record();
       config.subscribe(e -> {
         if (e instanceof ReloadEvent.Applied) {
@@ -82,7 +84,11 @@ class EtcdFaultTest {
     }
 
     Node(Etcd etcd) {
-      this(etcd, LiveConfig.builder(Shop.class));
+      this(etcd, "node-" + closing.size(), LiveConfig.builder(Shop.class));
+    }
+
+    FleetMember join(Map<String, String> labels, Duration ttl) {
+      return closeLater(FleetMember.join(source, config).labels(labels).leaseTtl(ttl).start());
     }
 
     private synchronized void record() {
@@ -146,10 +152,8 @@ class EtcdFaultTest {
     fleet.publish(yaml("greeting: one\n"), "yaml", "first", "tester");
     List<FleetMember> members = new ArrayList<>();
     for (String id : List.of("a", "b")) {
-      Etcd etcd = connect(etcdServer.endpoint());
-      Node node = new Node(etcd);
-      members.add(closeLater(FleetMember.register(etcd, app, node.config, id, Map.of("zone", "z-" + id),
-          Duration.ofSeconds(2))));
+      Node node = new Node(connect(etcdServer.endpoint()), id, LiveConfig.builder(Shop.class));
+      members.add(node.join(Map.of("zone", "z-" + id), Duration.ofSeconds(2)));
     }
     await().atMost(WAIT).until(() -> fleet.status().members().size() == 2);
     Map<String, Long> leasesBefore = leases(admin);
@@ -215,7 +219,7 @@ class EtcdFaultTest {
     }
     etcdServer.kill();
 
-    Node restarted = new Node(etcd, LiveConfig.builder(Shop.class).lastGoodCache(cache));
+    Node restarted = new Node(etcd, "restarted", LiveConfig.builder(Shop.class).lastGoodCache(cache));
     assertThat(restarted.config.get().greeting()).isEqualTo("two");
     assertThat(restarted.config.status().degraded()).isTrue();
     assertThat(restarted.config.status().degradedReasons()).anySatisfy(r -> assertThat(r)
@@ -232,15 +236,15 @@ class EtcdFaultTest {
     Fleet fleet = new Fleet(connect(etcdServer.endpoint()), app);
     fleet.publish(yaml("greeting: small\npool: 10\n"), "yaml", "first", "tester");
     Etcd strictConnection = connect(etcdServer.endpoint());
-    Node strict = new Node(strictConnection, LiveConfig.builder(Shop.class).validator((s, problems) -> {
+    Node strict = new Node(strictConnection, "strict", LiveConfig.builder(Shop.class).validator((s, problems) -> {
       if (s.pool() > 50) {
         problems.add("pool", "at most 50 on this node, was " + s.pool());
       }
     }));
     Etcd lenientConnection = connect(etcdServer.endpoint());
-    Node lenient = new Node(lenientConnection);
-    closeLater(FleetMember.register(strictConnection, app, strict.config, "strict", Map.of()));
-    closeLater(FleetMember.register(lenientConnection, app, lenient.config, "lenient", Map.of()));
+    Node lenient = new Node(lenientConnection, "lenient", LiveConfig.builder(Shop.class));
+    strict.join(Map.of(), Duration.ofSeconds(10));
+    lenient.join(Map.of(), Duration.ofSeconds(10));
 
     long big = fleet.publish(yaml("greeting: big\npool: 80\n"), "yaml", "bigger pool", "tester").version();
     await().atMost(WAIT).until(() -> lenient.version() == big);

@@ -430,6 +430,9 @@ public final class Coordinator {
   /** After a committed step: watches the committed nodes for the bake time, then the next step or promotion. */
   private ObjectNode bakeAndAdvance(ObjectNode r) {
     String id = r.path("id").asText();
+    if (abortRequested(id)) {
+      return fail(r, "aborted by an operator");
+    }
     long until = clock.millis() + bake.toMillis();
     while (!bake.isZero()) {
       String problem = health(r);

@@ -1,0 +1,336 @@
+package dev.relive.etcd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relive.config.LiveConfig;
+import dev.relive.config.ReloadEvent;
+import dev.relive.testsupport.EtcdServer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Fleet-wide two-phase rollouts against a real etcd, with in-process nodes: all-or-nothing across the
+ * fleet, canaries first, rollback on health, coordinators and nodes dying at the worst moments.
+ */
+class RolloutTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @RegisterExtension
+  static final EtcdServer ETCD = new EtcdServer();
+
+  record Shop(String greeting, int pool) {}
+
+  private String app;
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private final List<Node> nodes = new ArrayList<>();
+
+  @BeforeEach
+  void name(TestInfo info) {
+    app = "r" + Math.abs(info.getTestMethod().orElseThrow().getName().hashCode());
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closing.size() - 1; i >= 0; i--) {
+      try {
+        closing.get(i).close();
+      } catch (RuntimeException e) {
+        // a node a test killed already
+      }
+    }
+  }
+
+  private <T extends AutoCloseable> T closeLater(T c) {
+    closing.add(c);
+    return c;
+  }
+
+  private Etcd connect() {
+    return closeLater(Etcd.builder().endpoints(ETCD.endpoint()).timeout(Duration.ofSeconds(2)).build());
+  }
+
+  /** An in-process node: its own connection, config and member record; remembers every greeting it served. */
+  final class Node {
+    final String id;
+    final Etcd etcd;
+    final LiveConfig<Shop> config;
+    final FleetMember member;
+    final List<String> served = new CopyOnWriteArrayList<>();
+    final AtomicReference<String> unhealthy = new AtomicReference<>();
+    final AtomicReference<String> refuse = new AtomicReference<>();
+    final AtomicReference<Runnable> onPrepare = new AtomicReference<>(() -> {});
+    volatile boolean killed;
+
+    Node(String id, Map<String, String> labels) {
+      this.id = id;
+      this.etcd = connect();
+      EtcdSource source = EtcdSources.managed(etcd, app, id);
+      this.config = closeLater(LiveConfig.builder(Shop.class).source(source).reloadOnSighup(false)
+          .validator((s, problems) -> {
+            String bad = refuse.get();
+            if (bad != null && s.greeting().equals(bad)) {
+              problems.add("greeting", "node " + id + " refuses '" + bad + "'");
+            }
+          }).build());
+      served.add(config.get().greeting());
+      config.subscribe(e -> {
+        if (e instanceof ReloadEvent.Applied || e instanceof ReloadEvent.RolledBack) {
+          served.add(config.get().greeting());
+        }
+      });
+      config.participate((current, candidate) -> {
+        onPrepare.get().run();
+        return null;
+      });
+      this.member = closeLater(FleetMember.join(source, config).labels(labels).leaseTtl(Duration.ofSeconds(2))
+          .health(() -> Optional.ofNullable(unhealthy.get())).healthInterval(Duration.ofMillis(20)).start());
+      nodes.add(this);
+    }
+
+    String greeting() {
+      return config.get().greeting();
+    }
+
+    /** As a SIGKILL: its connection drops, nothing is cleaned up; its lease runs out (here: is revoked). */
+    void kill() throws Exception {
+      killed = true;
+      long lease = memberLease(id);
+      if (lease != 0) {
+        admin().client().getLeaseClient().revoke(lease).get(5, TimeUnit.SECONDS);
+      }
+      etcd.close(); // before the member: it cannot say goodbye
+      member.close();
+      config.close();
+    }
+  }
+
+  private Etcd admin;
+
+  private Etcd admin() {
+    if (admin == null) {
+      admin = connect();
+    }
+    return admin;
+  }
+
+  private long memberLease(String node) throws Exception {
+    var kvs = admin().client().getKVClient().get(Layout.bytes(Layout.member(app, node))).get(5, TimeUnit.SECONDS)
+        .getKvs();
+    return kvs.isEmpty() ? 0 : kvs.get(0).getLease();
+  }
+
+  private Fleet fleet() {
+    return new Fleet(admin(), app);
+  }
+
+  private static byte[] doc(String greeting) {
+    return ("greeting: " + greeting + "\npool: 5\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Coordinator.Builder coordinator() {
+    return Coordinator.builder(admin(), app).prepareTimeout(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10))
+        .leaseTtl(Duration.ofSeconds(2)).campaignTimeout(Duration.ofSeconds(20));
+  }
+
+  /** Three nodes on version 1 ("one"), two in eu-1. */
+  private List<Node> fleetOfThree() {
+    fleet().publish(doc("one"), "yaml", "first", "test");
+    List<Node> three = List.of(new Node("a", Map.of("zone", "eu-1")), new Node("b", Map.of("zone", "eu-1")),
+        new Node("c", Map.of("zone", "eu-2")));
+    await().atMost(WAIT).until(() -> fleet().status().members().size() == 3);
+    return three;
+  }
+
+  private void awaitAllServe(String greeting) {
+    for (Node n : nodes) {
+      if (!n.killed) {
+        await().atMost(WAIT).until(() -> n.greeting().equals(greeting));
+      }
+    }
+  }
+
+  @Test
+  void everyNodeVotesOk_oneTransactionCommits_andTheHeadMoves() {
+    List<Node> three = fleetOfThree();
+    List<JsonNode> states = new CopyOnWriteArrayList<>();
+    Coordinator.Result r = coordinator().events(states::add).build().rollout(doc("two"), "yaml", "more", "test");
+    assertThat(r.state()).isEqualTo("DONE");
+    assertThat(fleet().head()).hasValue(r.version());
+    assertThat(states).extracting(s -> s.path("state").asText()).containsExactly("PREPARING", "COMMITTED", "DONE");
+    assertThat(states.get(1).path("votes").size()).isEqualTo(3);
+    three.forEach(n -> await().atMost(WAIT).until(() -> n.greeting().equals("two")));
+    three.forEach(n -> assertThat(n.served).containsExactly("one", "two"));
+    // Plain publish works again once the rollout is over.
+    assertThat(fleet().publish(doc("three"), "yaml", "plain", "test").unchanged()).isFalse();
+  }
+
+  @Test
+  void oneNodesValidatorRefuses_theRolloutAborts_withItsProblems_andNoNodeEverServesTheCandidate() throws Exception {
+    List<Node> three = fleetOfThree();
+    three.get(2).refuse.set("two");
+    Coordinator.Result r = coordinator().build().rollout(doc("two"), "yaml", "more", "test");
+    assertThat(r.state()).isEqualTo("ABORTED");
+    assertThat(r.reason()).contains("c refused it").contains("node c refuses 'two'")
+        .contains("etcd:/relive/" + app + "/versions/2@");
+    assertThat(fleet().head()).hasValue(1);
+    // The others had staged it; they abort, and nothing served ever changed.
+    for (Node n : three) {
+      await().atMost(WAIT).until(() -> !n.config.status().staged());
+      assertThat(n.served).containsExactly("one");
+    }
+  }
+
+  @Test
+  void aCanaryTurningUnhealthyDuringTheBake_isRolledBack_andTheRestNeverSawTheCandidate() {
+    List<Node> three = fleetOfThree();
+    Node canary = three.get(0);
+    canary.config.subscribe(e -> {
+      if (e instanceof ReloadEvent.Applied && canary.greeting().equals("bad")) {
+        canary.unhealthy.set("error rate 40%");
+      }
+    });
+    Coordinator.Result r = coordinator().steps(List.of("a", "100%")).bake(Duration.ofSeconds(5)).build()
+        .rollout(doc("bad"), "yaml", "risky", "test");
+    assertThat(r.state()).isEqualTo("ROLLED_BACK");
+    assertThat(r.reason()).isEqualTo("a is unhealthy: error rate 40%");
+    await().atMost(WAIT).until(() -> canary.greeting().equals("one"));
+    assertThat(canary.served).containsExactly("one", "bad", "one");
+    assertThat(three.get(1).served).containsExactly("one");
+    assertThat(three.get(2).served).containsExactly("one");
+    assertThat(fleet().head()).hasValue(1);
+  }
+
+  @Test
+  void aHealthyCanaryStep_isPromotedToEveryone() {
+    List<Node> three = fleetOfThree();
+    List<JsonNode> states = new CopyOnWriteArrayList<>();
+    Coordinator.Result r = coordinator().steps(List.of("zone=eu-1", "100%")).bake(Duration.ofMillis(300))
+        .events(states::add).build().rollout(doc("good"), "yaml", "fine", "test");
+    assertThat(r.state()).isEqualTo("DONE");
+    assertThat(states.get(0).path("targets")).extracting(JsonNode::asText).containsExactlyInAnyOrder("a", "b");
+    assertThat(states.get(2).path("targets")).extracting(JsonNode::asText).containsExactly("c");
+    awaitAllServe("good");
+    three.forEach(n -> assertThat(n.served).containsExactly("one", "good"));
+  }
+
+  @Test
+  void aNodeKilledDuringPrepare_abortsTheRollout() {
+    List<Node> three = fleetOfThree();
+    Node victim = three.get(1);
+    victim.onPrepare.set(() -> {
+      try {
+        victim.etcd.close(); // the process dies inside prepare: no vote will come
+      } catch (RuntimeException e) {
+        // already closed
+      }
+    });
+    Coordinator.Result r = coordinator().prepareTimeout(Duration.ofSeconds(2)).build()
+        .rollout(doc("two"), "yaml", "more", "test");
+    assertThat(r.state()).isEqualTo("ABORTED");
+    assertThat(r.reason()).containsAnyOf("no vote from b", "target b was lost");
+    for (Node n : List.of(three.get(0), three.get(2))) {
+      await().atMost(WAIT).until(() -> !n.config.status().staged());
+      assertThat(n.served).containsExactly("one");
+    }
+  }
+
+  @Test
+  void aNodeKilledAfterTheCommit_theOthersServeTheCandidate_andTheDeadNodeIsListed() {
+    List<Node> three = fleetOfThree();
+    Coordinator c = coordinator().build();
+    c.faults(point -> {
+      if (point.equals("after-commit")) {
+        try {
+          three.get(2).kill();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    Coordinator.Result r = c.rollout(doc("two"), "yaml", "more", "test");
+    assertThat(r.state()).isEqualTo("DONE");
+    assertThat(r.record().path("lost")).extracting(JsonNode::asText).containsExactly("c");
+    for (Node n : List.of(three.get(0), three.get(1))) {
+      await().atMost(WAIT).until(() -> n.greeting().equals("two"));
+    }
+  }
+
+  @Test
+  void theCoordinatorKilledBetweenPrepareAndCommit_theNextOneAborts() throws Exception {
+    List<Node> three = fleetOfThree();
+    Coordinator first = coordinator().build();
+    first.faults(point -> {
+      if (point.equals("before-commit")) {
+        throw new Coordinator.Crash(point);
+      }
+    });
+    assertThatThrownBy(() -> first.rollout(doc("two"), "yaml", "more", "test")).isInstanceOf(Coordinator.Crash.class);
+    for (Node n : three) {
+      await().atMost(WAIT).until(() -> n.config.status().staged()); // everyone holds the candidate
+    }
+    admin().client().getLeaseClient().revoke(first.lease()).get(5, TimeUnit.SECONDS); // its lease runs out
+    Coordinator.Result r = coordinator().build().resume();
+    assertThat(r.state()).isEqualTo("ABORTED");
+    assertThat(r.reason()).contains("the coordinator was lost while step 1 was preparing");
+    for (Node n : three) {
+      await().atMost(WAIT).until(() -> !n.config.status().staged());
+      assertThat(n.served).containsExactly("one");
+    }
+    assertThat(fleet().head()).hasValue(1);
+  }
+
+  @Test
+  void theCoordinatorKilledAfterTheCommit_nodesCommitAllTheSame_andTheNextOneFinishes() throws Exception {
+    List<Node> three = fleetOfThree();
+    Coordinator first = coordinator().build();
+    first.faults(point -> {
+      if (point.equals("after-commit")) {
+        throw new Coordinator.Crash(point);
+      }
+    });
+    assertThatThrownBy(() -> first.rollout(doc("two"), "yaml", "more", "test")).isInstanceOf(Coordinator.Crash.class);
+    awaitAllServe("two"); // committed: the nodes act on the decision without the coordinator
+    // A new coordinator waits for the dead one's lease, then finishes: the head moves.
+    Coordinator.Result r = coordinator().build().resume();
+    assertThat(r.state()).isEqualTo("DONE");
+    assertThat(fleet().head()).hasValue(2);
+    three.forEach(n -> assertThat(n.served).containsExactly("one", "two"));
+  }
+
+  @Test
+  void aSecondRolloutWhileOneRuns_isRefused_andPlainPublishToo() throws Exception {
+    fleetOfThree();
+    Coordinator first = coordinator().build();
+    first.faults(point -> {
+      if (point.equals("after-commit")) {
+        throw new Coordinator.Crash(point);
+      }
+    });
+    assertThatThrownBy(() -> first.rollout(doc("two"), "yaml", "more", "test")).isInstanceOf(Coordinator.Crash.class);
+    admin().client().getLeaseClient().revoke(first.lease()).get(5, TimeUnit.SECONDS);
+    assertThatThrownBy(() -> coordinator().build().rollout(doc("three"), "yaml", "more", "test"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("is running; resume it");
+    assertThatThrownBy(() -> fleet().publish(doc("three"), "yaml", "plain", "test"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("is running");
+    assertThat(coordinator().build().abort()).isPresent();
+    JsonNode last = fleet().pointers(admin().client()).rollout();
+    assertThat(last.path("state").asText()).isEqualTo("ROLLED_BACK");
+    assertThat(last.path("reason").asText()).isEqualTo("aborted by an operator");
+    awaitAllServe("one");
+  }
+}

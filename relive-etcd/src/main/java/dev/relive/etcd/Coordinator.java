@@ -400,11 +400,15 @@ public final class Coordinator {
     int step = r.path("step").asInt();
     boolean last = step == steps(r).size() - 1;
     if (targets.isEmpty()) {
-      if (!last) {
-        return fail(r, "step " + (step + 1) + " (" + steps(r).get(step) + ") matched no live node that is not "
-            + "committed yet");
+      if (step == 0 && !last) {
+        return fail(r, "the first step (" + steps(r).get(0) + ") matched no live node");
       }
-      return promote(r); // nothing left to prepare: every live node serves it already
+      if (last) {
+        return promote(r); // nothing left to prepare: every live node serves it already
+      }
+      ObjectNode next = prepare(r, step + 1, Rollouts.PREPARING); // a step that adds nobody: on to the next
+      write(next);
+      return next;
     }
     faults.accept("prepare-written");
     Votes votes = collect(r, targets);
@@ -521,8 +525,8 @@ public final class Coordinator {
     long deadline = r.path("deadline").asLong();
     String prefix = Layout.votes(app, id, round);
     while (true) {
-      Client client = etcd.client();
-      GetResponse got = call(client.getKVClient().get(Layout.bytes(prefix), GetOption.builder().isPrefix(true).build()));
+      GetResponse got = retrying(() -> etcd.client().getKVClient().get(Layout.bytes(prefix),
+          GetOption.builder().isPrefix(true).build()));
       ObjectNode json = Layout.object();
       List<String> nacks = new ArrayList<>();
       for (KeyValue kv : got.getKvs()) {
@@ -573,8 +577,7 @@ public final class Coordinator {
   }
 
   private boolean abortRequested(String id) {
-    Client client = etcd.client();
-    GetResponse got = call(client.getKVClient().get(Layout.bytes(Layout.abort(app))));
+    GetResponse got = retrying(() -> etcd.client().getKVClient().get(Layout.bytes(Layout.abort(app))));
     return !got.getKvs().isEmpty() && Layout.text(got.getKvs().get(0).getValue()).equals(id);
   }
 
@@ -589,9 +592,9 @@ public final class Coordinator {
   }
 
   private Map<String, JsonNode> memberRecords() {
-    Client client = etcd.client();
     String prefix = Layout.members(app);
-    GetResponse got = call(client.getKVClient().get(Layout.bytes(prefix), GetOption.builder().isPrefix(true).build()));
+    GetResponse got = retrying(() -> etcd.client().getKVClient().get(Layout.bytes(prefix),
+        GetOption.builder().isPrefix(true).build()));
     Map<String, JsonNode> out = new LinkedHashMap<>();
     for (KeyValue kv : got.getKvs()) {
       out.put(Layout.text(kv.getKey()).substring(prefix.length()), Layout.parse(kv.getValue()).orElse(Layout.object()));
@@ -601,18 +604,24 @@ public final class Coordinator {
 
   /** Writes the rollout record (and {@code more}) if this coordinator still leads and wrote the record last. */
   private void write(ObjectNode r, Op... more) {
-    Client client = etcd.client();
+    String value = Layout.write(r);
     List<Op> ops = new ArrayList<>();
-    ops.add(Op.put(Layout.bytes(Layout.rollout(app)), Layout.bytes(Layout.write(r)), PutOption.DEFAULT));
+    ops.add(Op.put(Layout.bytes(Layout.rollout(app)), Layout.bytes(value), PutOption.DEFAULT));
     ops.addAll(List.of(more));
-    TxnResponse txn = call(client.getKVClient().txn().If(fence(),
+    TxnResponse txn = retrying(() -> etcd.client().getKVClient().txn().If(fence(),
         new Cmp(Layout.bytes(Layout.rollout(app)), Cmp.Op.EQUAL, CmpTarget.modRevision(written)))
         .Then(ops.toArray(Op[]::new)).commit());
-    if (!txn.isSucceeded()) {
-      throw new LostLeadership("the coordinator of rollout " + r.path("id").asText() + " lost its leadership (or "
-          + "another wrote the rollout); it changed nothing more");
+    if (txn.isSucceeded()) {
+      written = txn.getHeader().getRevision();
+    } else {
+      // A retried transaction whose first try went through (its answer lost with etcd) finds its own record.
+      GetResponse now = retrying(() -> etcd.client().getKVClient().get(Layout.bytes(Layout.rollout(app))));
+      if (now.getKvs().isEmpty() || !Layout.text(now.getKvs().get(0).getValue()).equals(value)) {
+        throw new LostLeadership("the coordinator of rollout " + r.path("id").asText() + " lost its leadership (or "
+            + "another wrote the rollout); it changed nothing more");
+      }
+      written = now.getKvs().get(0).getModRevision();
     }
-    written = txn.getHeader().getRevision();
     emit(r);
   }
 
@@ -667,6 +676,25 @@ public final class Coordinator {
     } catch (ExecutionException | TimeoutException e) {
       future.cancel(true);
       throw unreachable(e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e);
+    }
+  }
+
+  /**
+   * Runs a call, and runs it again while etcd is away, for up to the lease TTL (past that the leadership is
+   * gone anyway, and the fenced writes say so). A coordinator rides out an etcd restart this way.
+   */
+  private <R> R retrying(java.util.function.Supplier<CompletableFuture<R>> call) {
+    long until = System.nanoTime() + Math.max(leaseTtl.toNanos(), etcd.timeout().toNanos());
+    while (true) {
+      try {
+        return call(call.get());
+      } catch (Fleet.Unreachable e) {
+        if (System.nanoTime() > until) {
+          throw e;
+        }
+        LOG.debug("etcd is away ({}); trying again", e.getMessage());
+        sleep();
+      }
     }
   }
 

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -72,6 +73,8 @@ class RolloutTest {
     final FleetMember member;
     final List<String> served = new CopyOnWriteArrayList<>();
     final AtomicReference<String> unhealthy = new AtomicReference<>();
+    /** The node turns unhealthy while it serves this greeting. */
+    final AtomicReference<String> sickOn = new AtomicReference<>();
     final AtomicReference<String> refuse = new AtomicReference<>();
     final AtomicReference<Runnable> onPrepare = new AtomicReference<>(() -> {});
     volatile boolean killed;
@@ -98,7 +101,9 @@ class RolloutTest {
         return null;
       });
       this.member = closeLater(FleetMember.join(source, config).labels(labels).leaseTtl(Duration.ofSeconds(2))
-          .health(() -> Optional.ofNullable(unhealthy.get())).healthInterval(Duration.ofMillis(20)).start());
+          .health(() -> Optional.ofNullable(unhealthy.get())
+              .or(() -> greeting().equals(sickOn.get()) ? Optional.of("sick on " + sickOn.get()) : Optional.empty()))
+          .healthInterval(Duration.ofMillis(20)).start());
       nodes.add(this);
     }
 
@@ -332,5 +337,177 @@ class RolloutTest {
     assertThat(last.path("state").asText()).isEqualTo("ROLLED_BACK");
     assertThat(last.path("reason").asText()).isEqualTo("aborted by an operator");
     awaitAllServe("one");
+  }
+
+  @Test
+  void etcdRestartedDuringARollout_itEndsCommittedOrAborted_neverSplit() {
+    List<Node> three = fleetOfThree();
+    Coordinator c = coordinator().build();
+    c.faults(point -> {
+      if (point.equals("prepare-written")) {
+        try {
+          ETCD.kill();
+          ETCD.restart();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    });
+    Coordinator.Result r = c.rollout(doc("two"), "yaml", "more", "test");
+    assertThat(r.state()).isIn("DONE", "ABORTED");
+    String expected = r.state().equals("DONE") ? "two" : "one";
+    awaitAllServe(expected);
+    for (Node n : three) {
+      await().atMost(WAIT).until(() -> !n.config.status().staged());
+      assertThat(n.greeting()).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * At least 1,000 rollouts (-Drelive.rollouts=N) with faults injected at random points: nodes refusing,
+   * voting too late, crashing and coming back; coordinators crashing and another resuming; canaries turning
+   * sick during the bake; etcd restarting. After each: every live node serves what the final state allows
+   * (the candidate after DONE, the old head after ABORTED or ROLLED_BACK); after ABORTED no node ever served
+   * the candidate; after ROLLED_BACK none but the committed did. Prints the seed on failure.
+   */
+  @Test
+  void randomizedRolloutsWithFaults_noNodeEverServesWhatTheOutcomeForbids() throws Exception {
+    long seed = Long.getLong("relive.seed", System.nanoTime());
+    int rounds = Integer.getInteger("relive.rollouts", 1000);
+    java.util.Random random = new java.util.Random(seed);
+    fleet().publish(doc("v0"), "yaml", "first", "test");
+    List<Node> live = new ArrayList<>();
+    for (String id : List.of("n1", "n2", "n3", "n4")) {
+      live.add(new Node(id, Map.of("zone", id.equals("n1") || id.equals("n2") ? "eu-1" : "eu-2")));
+    }
+    await().atMost(WAIT).until(() -> fleet().status().members().size() == 4);
+    String head = "v0";
+    Map<String, Integer> outcomes = new java.util.TreeMap<>();
+    Map<String, Integer> faultCounts = new java.util.TreeMap<>();
+    List<String> points = List.of("prepare-written", "before-commit", "after-commit", "baking");
+    List<List<String>> plans = List.of(List.of("100%"), List.of("1", "100%"), List.of("zone=eu-1", "100%"),
+        List.of("n3", "50%", "100%"));
+    for (int i = 1; i <= rounds; i++) {
+      try {
+        head = oneRandomRollout(i, seed, random, live, head, outcomes, faultCounts, points, plans);
+      } catch (Exception | AssertionError e) {
+        throw new AssertionError("randomized rollouts failed at rollout " + i + "; rerun with -Drelive.seed=" + seed
+            + " -Drelive.rollouts=" + i, e);
+      }
+    }
+    System.out.printf("randomized rollouts: seed %d, %d rollouts, outcomes %s, faults %s%n", seed, rounds, outcomes,
+        faultCounts);
+  }
+
+  /** One rollout with a random fault; returns the head's greeting after it. */
+  private String oneRandomRollout(int i, long seed, java.util.Random random, List<Node> live, String headBefore,
+      Map<String, Integer> outcomes, Map<String, Integer> faultCounts, List<String> points, List<List<String>> plans)
+      throws Exception {
+    String head = headBefore;
+    {
+      String candidate = "v" + i;
+      String context = "seed " + seed + ", rollout " + i;
+      Map<String, Integer> marks = new java.util.HashMap<>();
+      live.forEach(n -> marks.put(n.id, n.served.size()));
+      double dice = random.nextDouble();
+      String fault = dice < 0.12 ? "nack" : dice < 0.17 ? "slow-vote" : dice < 0.29 ? "coordinator-crash"
+          : dice < 0.33 ? "node-crash" : dice < 0.34 ? "etcd-restart" : dice < 0.42 ? "sick-canary" : "none";
+      faultCounts.merge(fault, 1, Integer::sum);
+      Node victim = live.get(random.nextInt(live.size()));
+      String point = points.get(random.nextInt(points.size()));
+      List<String> plan = plans.get(random.nextInt(plans.size()));
+      boolean baking = fault.equals("sick-canary") || random.nextInt(4) == 0;
+      Coordinator.Builder b = coordinator().prepareTimeout(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(5))
+          .leaseTtl(Duration.ofSeconds(1)).steps(plan).bake(baking ? Duration.ofMillis(150) : Duration.ZERO);
+      Coordinator c = b.build();
+      List<String> crashedAt = new ArrayList<>();
+      switch (fault) {
+        case "nack" -> victim.refuse.set(candidate);
+        case "slow-vote" -> victim.onPrepare.set(() -> pause(800));
+        case "sick-canary" -> victim.sickOn.set(candidate);
+        case "coordinator-crash" -> c.faults(p -> {
+          if (p.equals(point) && crashedAt.isEmpty()) {
+            crashedAt.add(p);
+            throw new Coordinator.Crash(p);
+          }
+        });
+        case "node-crash" -> c.faults(p -> {
+          if (p.equals(point) && crashedAt.isEmpty()) {
+            crashedAt.add(p);
+            try {
+              victim.kill();
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        });
+        case "etcd-restart" -> c.faults(p -> {
+          if (p.equals(point) && crashedAt.isEmpty()) {
+            crashedAt.add(p);
+            try {
+              ETCD.kill();
+              ETCD.restart();
+            } catch (Exception e) {
+              throw new IllegalStateException(e);
+            }
+          }
+        });
+        default -> { }
+      }
+      Coordinator.Result r;
+      long began = System.nanoTime();
+      try {
+        r = c.rollout(doc(candidate), "yaml", "random", "test");
+      } catch (Coordinator.Crash e) {
+        admin().client().getLeaseClient().revoke(c.lease()).get(5, TimeUnit.SECONDS);
+        r = coordinator().prepareTimeout(Duration.ofMillis(500)).pollInterval(Duration.ofMillis(5)).build().resume();
+      }
+      victim.refuse.set(null);
+      victim.onPrepare.set(() -> {});
+      victim.sickOn.set(null);
+      outcomes.merge(r.state(), 1, Integer::sum);
+      if (System.getProperty("relive.debug") != null) {
+        System.out.printf("%d %s %s %s %s -> %s %s (%d ms)%n", i, fault, point, plan, victim.id, r.state(), r.reason(),
+            (System.nanoTime() - began) / 1_000_000);
+      }
+      if (victim.killed) {
+        live.remove(victim);
+      }
+      String expected = r.state().equals("DONE") ? candidate : head;
+      Set<String> committed = new java.util.HashSet<>(Rollouts.strings(r.record().path("committed")));
+      String state = r.state();
+      for (Node n : live) {
+        String at = context + " (" + fault + " at " + point + ", plan " + plan + ", " + state + ": " + r.reason()
+            + "), node " + n.id;
+        await("convergence of " + at).atMost(WAIT).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).until(() -> n.greeting().equals(expected)
+            && !n.config.status().staged());
+        List<String> since = n.served.subList(marks.get(n.id), n.served.size());
+        if (state.equals("ABORTED")) {
+          assertThat(since).as("after ABORTED nobody served the candidate: " + at).doesNotContain(candidate);
+        } else if (state.equals("ROLLED_BACK") && !committed.contains(n.id)) {
+          assertThat(since).as("after ROLLED_BACK only committed nodes served it: " + at).doesNotContain(candidate);
+        }
+      }
+      if (victim.killed) {
+        Node back = new Node(victim.id, Map.of("zone", victim.id.equals("n1") || victim.id.equals("n2") ? "eu-1" : "eu-2"));
+        live.add(back);
+        await().atMost(WAIT).until(() -> back.member.registered() && back.greeting().equals(expected));
+      }
+      if (state.equals("DONE")) {
+        head = candidate;
+      }
+      if (state.equals("DONE")) {
+        assertThat(fleet().head()).as(context).hasValue(r.version());
+      }
+    }
+    return head;
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

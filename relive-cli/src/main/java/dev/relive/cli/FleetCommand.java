@@ -7,6 +7,8 @@ import dev.relive.config.ConfigSnapshot;
 import dev.relive.config.ConfigSources;
 import dev.relive.config.ConfigTree;
 import dev.relive.config.LiveConfig;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.relive.etcd.Coordinator;
 import dev.relive.etcd.Etcd;
 import dev.relive.etcd.Fleet;
 import java.io.IOException;
@@ -17,7 +19,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -41,8 +45,8 @@ import picocli.CommandLine.Spec;
         "Publish, list, compare and roll back the versions of an application on etcd, and see which node serves",
         "which (nodes are relive watch --etcd, or a service with EtcdSources.managed and FleetMember).",
         "Exit 0 ok, 1 invalid or rejected, 2 usage, 3 etcd unreachable or timed out."},
-    subcommands = {FleetCommand.Publish.class, FleetCommand.History.class, FleetCommand.Diff.class,
-        FleetCommand.Rollback.class, FleetCommand.Status.class})
+    subcommands = {FleetCommand.Publish.class, FleetCommand.Rollout.class, FleetCommand.Abort.class,
+        FleetCommand.History.class, FleetCommand.Diff.class, FleetCommand.Rollback.class, FleetCommand.Status.class})
 final class FleetCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
@@ -65,11 +69,16 @@ final class FleetCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** The connection, while {@link #run} runs. */
+    @SuppressWarnings("NullAway.Init")
+    Etcd etcd;
+
     @Override
     public final Integer call() throws Exception {
       String app = etcdOptions.app();
-      try (Etcd etcd = etcdOptions.connect()) {
-        int code = run(new Fleet(etcd, app), app, spec.commandLine().getOut());
+      try (Etcd connection = etcdOptions.connect()) {
+        etcd = connection;
+        int code = run(new Fleet(connection, app), app, spec.commandLine().getOut());
         spec.commandLine().getOut().flush();
         return code;
       }
@@ -97,18 +106,8 @@ final class FleetCommand implements Callable<Integer> {
           "in one etcd transaction, so concurrent publishers never lose a version. Content equal to the head's",
           "is not published again. Nothing is written when FILE is invalid (exit 1) or over 1 MiB."})
   static final class Publish extends Base {
-    @Parameters(index = "0", paramLabel = "FILE", description = "the document; - reads standard input (see --format)")
-    Path file;
-
-    @Option(names = "--format", paramLabel = "FORMAT",
-        description = "yaml, json, toml or properties, when FILE's extension does not say (yaml for -)")
-    @Nullable String format;
-
-    @Option(names = "--schema", paramLabel = "SCHEMA.json", description = "also validate against this JSON Schema")
-    @Nullable Path schema;
-
-    @Option(names = "--schema-allow-remote", description = "let the schema's $ref fetch http(s) URLs")
-    boolean allowRemote;
+    @Mixin
+    Candidate candidate;
 
     @Option(names = {"-m", "--message"}, paramLabel = "TEXT", defaultValue = "", description = "why, for the history")
     String message;
@@ -119,32 +118,11 @@ final class FleetCommand implements Callable<Integer> {
 
     @Override
     int run(Fleet fleet, String app, PrintWriter out) throws Exception {
-      boolean stdin = file.toString().equals("-");
-      String fmt = format != null ? format.toLowerCase(Locale.ROOT) : stdin ? "yaml" : extension(file);
-      byte[] bytes;
-      try {
-        bytes = stdin ? System.in.readAllBytes() : Files.readAllBytes(file);
-      } catch (NoSuchFileException e) {
-        throw new IllegalArgumentException(file + " does not exist", e);
-      }
-      String name = stdin ? "stdin" : file.toString();
-      if (bytes.length > Fleet.MAX_DOCUMENT_BYTES) {
-        spec.commandLine().getErr().printf("relive: %s is %d bytes; a version holds at most %d (etcd limits a request "
-            + "to 1.5 MiB). Nothing was published.%n", name, bytes.length, Fleet.MAX_DOCUMENT_BYTES);
-        spec.commandLine().getErr().flush();
+      Optional<byte[]> bytes = candidate.validated(spec.commandLine().getErr());
+      if (bytes.isEmpty()) {
         return Exit.INVALID;
       }
-      LiveConfig.Builder<ConfigTree> check = Loading.builder(List.of(ConfigSources.document(name, bytes, fmt)),
-          Optional.ofNullable(schema), allowRemote).executor(Runnable::run).reloadOnSighup(false);
-      try (LiveConfig<ConfigTree> valid = check.build()) {
-        valid.snapshot(); // valid: bound and checked like relive check
-      } catch (ConfigException e) {
-        Loading.printProblems(e.problems(), spec.commandLine().getErr());
-        spec.commandLine().getErr().println("Nothing was published.");
-        spec.commandLine().getErr().flush();
-        return Exit.INVALID;
-      }
-      Fleet.Published p = fleet.publish(bytes, fmt, message, author);
+      Fleet.Published p = fleet.publish(bytes.get(), candidate.format(), message, author);
       if (json) {
         ObjectNode line = Loading.JSON.createObjectNode().put("event", p.unchanged() ? "unchanged" : "published")
             .put("app", app).put("version", p.version());
@@ -156,6 +134,67 @@ final class FleetCommand implements Callable<Integer> {
       }
       return Exit.OK;
     }
+  }
+
+  /** The document publish and rollout take: read, limited to 1 MiB, validated as relive check does. */
+  static final class Candidate {
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+        description = "the document; - reads standard input (see --format)")
+    @Nullable Path file;
+
+    @Option(names = "--format", paramLabel = "FORMAT",
+        description = "yaml, json, toml or properties, when FILE's extension does not say (yaml for -)")
+    @Nullable String format;
+
+    @Option(names = "--schema", paramLabel = "SCHEMA.json", description = "also validate against this JSON Schema")
+    @Nullable Path schema;
+
+    @Option(names = "--schema-allow-remote", description = "let the schema's $ref fetch http(s) URLs")
+    boolean allowRemote;
+
+    String format() {
+      Path f = Objects.requireNonNull(file, "file");
+      return format != null ? format.toLowerCase(Locale.ROOT) : f.toString().equals("-") ? "yaml" : extension(f);
+    }
+
+    /**
+     * The document's bytes if it is valid; otherwise prints its problems (or its size) and "Nothing was
+     * published." and returns empty.
+     *
+     * @throws IllegalArgumentException when FILE is missing, does not exist or has no known format
+     */
+    Optional<byte[]> validated(PrintWriter err) throws java.io.IOException {
+      Path f = file;
+      if (f == null) {
+        throw new IllegalArgumentException("FILE is required");
+      }
+      boolean stdin = f.toString().equals("-");
+      String fmt = format();
+      byte[] bytes;
+      try {
+        bytes = stdin ? System.in.readAllBytes() : Files.readAllBytes(f);
+      } catch (NoSuchFileException e) {
+        throw new IllegalArgumentException(f + " does not exist", e);
+      }
+      String name = stdin ? "stdin" : f.toString();
+      if (bytes.length > Fleet.MAX_DOCUMENT_BYTES) {
+        err.printf("relive: %s is %d bytes; a version holds at most %d (etcd limits a request to 1.5 MiB). Nothing "
+            + "was published.%n", name, bytes.length, Fleet.MAX_DOCUMENT_BYTES);
+        err.flush();
+        return Optional.empty();
+      }
+      LiveConfig.Builder<ConfigTree> check = Loading.builder(List.of(ConfigSources.document(name, bytes, fmt)),
+          Optional.ofNullable(schema), allowRemote).executor(Runnable::run).reloadOnSighup(false);
+      try (LiveConfig<ConfigTree> valid = check.build()) {
+        valid.snapshot(); // valid: bound and checked like relive check
+      } catch (ConfigException e) {
+        Loading.printProblems(e.problems(), err);
+        err.println("Nothing was published.");
+        err.flush();
+        return Optional.empty();
+      }
+      return Optional.of(bytes);
+    }
 
     private static String extension(Path file) {
       String name = String.valueOf(file.getFileName());
@@ -166,6 +205,112 @@ final class FleetCommand implements Callable<Integer> {
         case "json", "toml", "properties" -> ext;
         default -> throw new IllegalArgumentException("cannot tell the format of " + file + " from its name; pass --format");
       };
+    }
+  }
+
+  /** How a two-phase rollout runs: shared by rollout, rollback, abort. */
+  static final class Phases {
+    @Option(names = "--prepare-timeout", paramLabel = "DURATION", defaultValue = "10s",
+        description = "how long targets have to stage the version and vote (default ${DEFAULT-VALUE})")
+    String prepareTimeout;
+
+    @Option(names = "--bake", paramLabel = "DURATION", defaultValue = "0s",
+        description = "how long committed nodes must stay healthy before the next step (default ${DEFAULT-VALUE})")
+    String bake;
+
+    @Option(names = "--max-unhealthy", paramLabel = "N", defaultValue = "0",
+        description = "committed nodes that may be unhealthy or lost during a bake (default ${DEFAULT-VALUE})")
+    int maxUnhealthy;
+
+    Coordinator.Builder coordinator(Etcd etcd, String app, List<String> steps, java.util.function.Consumer<JsonNode> events) {
+      return Coordinator.builder(etcd, app).steps(steps).prepareTimeout(Durations.parse(prepareTimeout, "--prepare-timeout"))
+          .bake(Durations.parse(bake, "--bake")).maxUnhealthy(maxUnhealthy).leaseTtl(Duration.ofSeconds(10))
+          .events(events);
+    }
+  }
+
+  @Command(name = "rollout", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+      description = {
+          "Roll FILE out to the fleet as one decision: validated here as publish does, then every target node stages",
+          "it through its own pipeline (its validators, schema and participants) and votes; a step commits in one",
+          "transaction only if every target voted OK, otherwise nothing served changes. Steps go canaries first;",
+          "after each committed step the nodes must stay healthy for --bake, or the committed nodes are rolled back.",
+          "The last step moves the head. One line per state change. Exit 0 when promoted, 1 when aborted or rolled",
+          "back (with the reason), 2 on a usage error or when another rollout runs, 3 when etcd does not answer."})
+  static final class Rollout extends Base {
+    @Mixin
+    Candidate candidate;
+
+    @Mixin
+    Phases phases;
+
+    @Option(names = "--canary", paramLabel = "SELECTOR",
+        description = "the first step: node ids (a,b), labels (zone=eu-1), a count (1) or a percentage (10%)")
+    @Nullable String canary;
+
+    @Option(names = "--steps", paramLabel = "SELECTOR,...", split = ",", defaultValue = "100%",
+        description = "the steps after the canary, each cumulative, such as 10%,100% (default ${DEFAULT-VALUE})")
+    List<String> steps;
+
+    @Option(names = "--resume", description = "finish the rollout a coordinator left running (no FILE)")
+    boolean resume;
+
+    @Option(names = {"-m", "--message"}, paramLabel = "TEXT", defaultValue = "", description = "why, for the history")
+    String message;
+
+    @Option(names = "--author", paramLabel = "NAME", defaultValue = "${env:USER:-unknown}",
+        description = "who, for the history (default: $USER)")
+    String author;
+
+    @Override
+    int run(Fleet fleet, String app, PrintWriter out) throws Exception {
+      List<String> all = new ArrayList<>();
+      if (canary != null) {
+        all.add(canary);
+      }
+      all.addAll(steps);
+      Coordinator coordinator = phases.coordinator(etcd, app, all, r -> report(r, out)).build();
+      Coordinator.Result result;
+      if (resume) {
+        result = coordinator.resume();
+      } else {
+        Optional<byte[]> bytes = candidate.validated(spec.commandLine().getErr());
+        if (bytes.isEmpty()) {
+          return Exit.INVALID;
+        }
+        try {
+          result = coordinator.rollout(bytes.get(), candidate.format(), message, author);
+        } catch (IllegalStateException e) {
+          throw new IllegalArgumentException(e.getMessage(), e);
+        }
+      }
+      if (result.id().isEmpty()) {
+        report(result.record(), out);
+      }
+      return result.promoted() ? Exit.OK : Exit.INVALID;
+    }
+
+    private void report(JsonNode r, PrintWriter out) {
+      RolloutReport.print(r, json, out);
+    }
+  }
+
+  @Command(name = "abort", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+      description = {"Stop the running rollout: a step that is preparing is aborted, committed nodes are rolled back.",
+          "If its coordinator is gone, this command finishes the job itself. Exit 0, or 1 when none is running."})
+  static final class Abort extends Base {
+    @Override
+    int run(Fleet fleet, String app, PrintWriter out) throws Exception {
+      Optional<String> id = Coordinator.builder(etcd, app).events(r -> RolloutReport.print(r, json, out)).build()
+          .abort();
+      if (id.isEmpty()) {
+        spec.commandLine().getErr().println("relive: no rollout of " + app + " is running");
+        return Exit.INVALID;
+      }
+      if (!json) {
+        out.println("asked rollout " + id.get() + " to stop");
+      }
+      return Exit.OK;
     }
   }
 
@@ -224,8 +369,8 @@ final class FleetCommand implements Callable<Integer> {
   }
 
   @Command(name = "rollback", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-      description = {"Publish version N's content again as a new version (history only grows, as the engine's",
-          "rollback). If it equals the head's content nothing is published."})
+      description = {"Roll version N's content out again as a new version, through the same two phases as rollout",
+          "(history only grows, as the engine's rollback). If it equals the head's content nothing is published."})
   static final class Rollback extends Base {
     @Parameters(index = "0", paramLabel = "N")
     long n;
@@ -234,19 +379,23 @@ final class FleetCommand implements Callable<Integer> {
         description = "who, for the history (default: $USER)")
     String author;
 
+    @Mixin
+    Phases phases;
+
     @Override
     int run(Fleet fleet, String app, PrintWriter out) throws Exception {
       existing(fleet, app, n);
-      Fleet.Published p = fleet.rollback(n, author);
-      if (json) {
-        print(Loading.JSON.createObjectNode().put("event", p.unchanged() ? "unchanged" : "published").put("app", app)
-            .put("version", p.version()).put("contentOf", n));
-      } else if (p.unchanged()) {
-        out.printf("unchanged: the head (version %d) already has version %d's content%n", p.version(), n);
-      } else {
-        out.printf("published version %d of %s with the content of version %d%n", p.version(), app, n);
+      Coordinator.Result r;
+      try {
+        r = phases.coordinator(etcd, app, List.of("100%"), rec -> RolloutReport.print(rec, json, out)).build()
+            .rollbackTo(n, author);
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException(e.getMessage(), e);
       }
-      return Exit.OK;
+      if (r.id().isEmpty()) {
+        RolloutReport.print(r.record(), json, out);
+      }
+      return r.promoted() ? Exit.OK : Exit.INVALID;
     }
   }
 
@@ -258,6 +407,7 @@ final class FleetCommand implements Callable<Integer> {
     @Override
     int run(Fleet fleet, String app, PrintWriter out) throws Exception {
       Fleet.Status status = fleet.status();
+      Optional<Fleet.Rollout> rollout = fleet.rollout();
       Instant now = Instant.now();
       long head = status.head().orElse(0);
       if (json) {
@@ -270,10 +420,36 @@ final class FleetCommand implements Callable<Integer> {
         status.headSince().ifPresent(t -> line.put("since", t.toString()));
         line.put("members", status.members().size());
         print(line);
+        if (rollout.isPresent()) {
+          Fleet.Rollout ro = rollout.get();
+          ObjectNode rl = Loading.JSON.createObjectNode().put("event", "rollout").put("id", ro.id())
+              .put("state", ro.state()).put("version", ro.version()).put("from", ro.from()).put("step", ro.step());
+          rl.set("steps", Loading.JSON.valueToTree(ro.steps()));
+          rl.set("targets", Loading.JSON.valueToTree(ro.targets()));
+          rl.set("committed", Loading.JSON.valueToTree(ro.committed()));
+          rl.set("votes", Loading.JSON.valueToTree(ro.votes()));
+          rl.set("lost", Loading.JSON.valueToTree(ro.lost()));
+          rl.put("reason", ro.reason());
+          print(rl);
+        }
       } else {
         out.println(status.head().isEmpty() ? app + ": no version published yet"
             : app + ": head is version " + head + status.headSince().map(t -> " (since " + seconds(t) + ", " + ago(t, now) + " ago)")
                 .orElse(""));
+        rollout.ifPresent(ro -> {
+          out.println("rollout " + ro.id() + " of version " + ro.version() + " (from " + ro.from() + "): "
+              + ro.state().toLowerCase(Locale.ROOT).replace('_', ' ') + (ro.active() ? ", step " + (ro.step() + 1) + "/"
+              + ro.steps().size() + " (" + String.join(" -> ", ro.steps()) + ")" : "")
+              + (ro.reason().isEmpty() ? "" : ": " + ro.reason()));
+          if (ro.active()) {
+            out.println("    targets: " + String.join(", ", ro.targets()) + "; committed: "
+                + (ro.committed().isEmpty() ? "none" : String.join(", ", ro.committed())));
+          }
+          ro.votes().forEach((node, vote) -> out.println("    vote " + node + ": " + vote));
+          if (!ro.lost().isEmpty()) {
+            out.println("    lost: " + String.join(", ", ro.lost()));
+          }
+        });
         out.println(status.members().isEmpty() ? "no node is following " + app
             : String.format("%-24s %-8s %-13s %-9s %s", "NODE", "VERSION", "HASH", "HEALTH", "LABELS"));
       }

@@ -98,6 +98,13 @@ final class CliProcess implements AutoCloseable {
     return line;
   }
 
+  /** The standard output lines printed and not read yet. */
+  List<String> unread() {
+    List<String> out = new ArrayList<>();
+    stdout.drainTo(out);
+    return out;
+  }
+
   /** Sends SIGTERM and returns the exit code. */
   int terminate() throws InterruptedException {
     process.destroy();

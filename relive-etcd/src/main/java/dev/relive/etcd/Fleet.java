@@ -110,6 +110,50 @@ public final class Fleet {
   /** The last version a member refused, and why. */
   public record Rejection(OptionalLong version, String stage, Instant time, List<String> problems) {}
 
+  /**
+   * The current (or last) rollout, as its coordinator last wrote it.
+   *
+   * @param state   PREPARING, COMMITTED, ROLLING_BACK (running), or DONE, ABORTED, ROLLED_BACK
+   * @param step    the current step, from 0
+   * @param votes   each voter of the current round: "OK", or "NACK: " and its problems
+   */
+  public record Rollout(String id, String state, long version, long from, int step, List<String> steps,
+      List<String> targets, List<String> committed, Map<String, String> votes, String reason, List<String> lost) {
+    /** True while it runs. */
+    public boolean active() {
+      return state.equals(Rollouts.PREPARING) || state.equals(Rollouts.COMMITTED) || state.equals(Rollouts.ROLLING_BACK);
+    }
+  }
+
+  /** The current (or last) rollout, with the votes cast so far in its current round. */
+  public Optional<Rollout> rollout() {
+    Client client = etcd.client();
+    JsonNode r = pointers(client).rollout();
+    if (r.isMissingNode()) {
+      return Optional.empty();
+    }
+    Map<String, String> votes = new TreeMap<>();
+    r.path("votes").fields().forEachRemaining(e -> votes.put(e.getKey(), vote(e.getValue())));
+    if (Rollouts.active(r)) {
+      String prefix = Layout.votes(app, r.path("id").asText(), r.path("round").asLong());
+      GetResponse got = call(client, client.getKVClient().get(Layout.bytes(prefix), GetOption.builder().isPrefix(true).build()));
+      for (KeyValue kv : got.getKvs()) {
+        votes.put(Layout.text(kv.getKey()).substring(prefix.length()), Layout.parse(kv.getValue()).map(Fleet::vote)
+            .orElse("NACK: unreadable vote"));
+      }
+    }
+    return Optional.of(new Rollout(r.path("id").asText(), r.path("state").asText(), r.path("version").asLong(),
+        r.path("from").asLong(), r.path("step").asInt(), Rollouts.strings(r.path("steps")),
+        Rollouts.strings(r.path("targets")), Rollouts.strings(r.path("committed")), votes, r.path("reason").asText(""),
+        Rollouts.strings(r.path("lost"))));
+  }
+
+  private static String vote(JsonNode v) {
+    String vote = v.path("vote").asText("NACK");
+    List<String> problems = Rollouts.strings(v.path("problems"));
+    return problems.isEmpty() ? vote : vote + ": " + String.join("; ", problems);
+  }
+
   /** The head and every live member. */
   public record Status(OptionalLong head, Optional<Instant> headSince, List<Member> members) {}
 

@@ -68,6 +68,7 @@ public final class Coordinator {
   private final int maxUnhealthy;
   private final Duration poll;
   private final Consumer<JsonNode> events;
+  private final FleetEvents observer;
   private final Clock clock = Clock.systemUTC();
   /** Test hook: called at named points; throwing there is a coordinator crash. */
   private volatile Consumer<String> faults = point -> {};
@@ -90,6 +91,7 @@ public final class Coordinator {
     this.maxUnhealthy = b.maxUnhealthy;
     this.poll = b.poll;
     this.events = b.events;
+    this.observer = b.observer;
   }
 
   /** Starts configuring a coordinator for {@code app}. */
@@ -155,7 +157,8 @@ public final class Coordinator {
       written = modRevision(Layout.rollout(app));
       ObjectNode r = current.deepCopy();
       if (r.path("state").asText().equals(Rollouts.PREPARING)) {
-        r = fail(r, "the coordinator was lost while step " + (r.path("step").asInt() + 1) + " was preparing");
+        r = fail(r, "the coordinator was lost while step " + (r.path("step").asInt() + 1) + " was preparing",
+            "coordinator");
       }
       return drive(r);
     });
@@ -352,6 +355,7 @@ public final class Coordinator {
 
   /** Runs the state machine from {@code r} to a final state. */
   private Result drive(ObjectNode start) {
+    long began = System.nanoTime();
     ObjectNode r = start;
     while (Rollouts.active(r)) {
       String state = r.path("state").asText();
@@ -364,7 +368,18 @@ public final class Coordinator {
       }
     }
     archive(r);
+    ObjectNode end = r;
+    notify(o -> o.ended(end.path("id").asText(), end.path("state").asText(), end.path("cause").asText(""),
+        Duration.ofNanos(System.nanoTime() - began)));
     return result(r);
+  }
+
+  private void notify(Consumer<FleetEvents> call) {
+    try {
+      call.accept(observer);
+    } catch (RuntimeException e) {
+      LOG.warn("a fleet events observer threw: {}", e.toString());
+    }
   }
 
   /** The record for a new round of {@code state} at {@code step}: its targets, fixed now, and its deadline. */
@@ -401,7 +416,7 @@ public final class Coordinator {
     boolean last = step == steps(r).size() - 1;
     if (targets.isEmpty()) {
       if (step == 0 && !last) {
-        return fail(r, "the first step (" + steps(r).get(0) + ") matched no live node");
+        return fail(r, "the first step (" + steps(r).get(0) + ") matched no live node", "no-target");
       }
       if (last) {
         return promote(r); // nothing left to prepare: every live node serves it already
@@ -411,11 +426,13 @@ public final class Coordinator {
       return next;
     }
     faults.accept("prepare-written");
+    long roundStarted = System.nanoTime();
     Votes votes = collect(r, targets);
+    Duration prepared = Duration.ofNanos(System.nanoTime() - roundStarted);
     ObjectNode withVotes = r.deepCopy();
     withVotes.set("votes", votes.json());
     if (!votes.failure().isEmpty()) {
-      return fail(withVotes, votes.failure());
+      return fail(withVotes, votes.failure(), votes.cause());
     }
     faults.accept("before-commit");
     ObjectNode c = withVotes.deepCopy();
@@ -426,7 +443,9 @@ public final class Coordinator {
     c.put("updated", clock.instant().toString());
     ObjectNode pointer = Layout.object().put("rollout", c.path("id").asText()).put("version", c.path("version").asLong());
     pointer.set("nodes", committed.deepCopy());
+    long commitStarted = System.nanoTime();
     write(c, Op.put(Layout.bytes(Layout.canary(app)), Layout.bytes(Layout.write(pointer)), PutOption.DEFAULT));
+    notify(o -> o.stepCommitted(c.path("id").asText(), step, prepared, Duration.ofNanos(System.nanoTime() - commitStarted)));
     faults.accept("after-commit");
     return c;
   }
@@ -435,16 +454,16 @@ public final class Coordinator {
   private ObjectNode bakeAndAdvance(ObjectNode r) {
     String id = r.path("id").asText();
     if (abortRequested(id)) {
-      return fail(r, "aborted by an operator");
+      return fail(r, "aborted by an operator", "operator");
     }
     long until = clock.millis() + bake.toMillis();
     while (!bake.isZero()) {
       String problem = health(r);
-      if (problem.isEmpty() && abortRequested(id)) {
-        problem = "aborted by an operator";
-      }
       if (!problem.isEmpty()) {
-        return fail(r, problem);
+        return fail(r, problem, problem.contains(" was lost after") ? "lost" : "unhealthy");
+      }
+      if (abortRequested(id)) {
+        return fail(r, "aborted by an operator", "operator");
       }
       faults.accept("baking");
       if (clock.millis() >= until) {
@@ -475,11 +494,12 @@ public final class Coordinator {
   }
 
   /** A round failed or health went bad: abort if nothing was committed, otherwise roll the committed back. */
-  private ObjectNode fail(ObjectNode r, String reason) {
+  private ObjectNode fail(ObjectNode r, String reason, String cause) {
     LOG.atWarn().addKeyValue("rollout", r.path("id").asText()).log("rollout {} of {}: {}", r.path("id").asText(),
         app, reason);
     if (r.path("committed").isEmpty()) {
       ObjectNode a = r.deepCopy();
+      a.put("cause", cause);
       a.put("state", Rollouts.ABORTED);
       a.put("reason", reason);
       a.put("updated", clock.instant().toString());
@@ -489,6 +509,7 @@ public final class Coordinator {
     ObjectNode b = prepare(r, r.path("step").asInt(), Rollouts.ROLLING_BACK);
     b.remove("votes");
     b.put("reason", reason);
+    b.put("cause", cause);
     write(b);
     return b;
   }
@@ -517,7 +538,11 @@ public final class Coordinator {
   }
 
   /** The votes of a round, and the first reason to fail it (empty when every target voted OK). */
-  private record Votes(ObjectNode json, String failure) {}
+  private record Votes(ObjectNode json, String failure, String cause) {
+    Votes(ObjectNode json, String failure) {
+      this(json, failure, "");
+    }
+  }
 
   private Votes collect(ObjectNode r, List<String> targets) {
     String id = r.path("id").asText();
@@ -539,7 +564,7 @@ public final class Coordinator {
         }
       }
       if (!nacks.isEmpty()) {
-        return new Votes(json, String.join("; ", nacks));
+        return new Votes(json, String.join("; ", nacks), "nack");
       }
       if (targets.stream().allMatch(json::has)) {
         return new Votes(json, "");
@@ -547,15 +572,15 @@ public final class Coordinator {
       Set<String> alive = liveMembers().keySet();
       List<String> gone = targets.stream().filter(t -> !alive.contains(t) && !json.has(t)).toList();
       if (!gone.isEmpty()) {
-        return new Votes(json, "target " + String.join(", ", gone) + " was lost before voting");
+        return new Votes(json, "target " + String.join(", ", gone) + " was lost before voting", "lost");
       }
       if (abortRequested(id)) {
-        return new Votes(json, "aborted by an operator");
+        return new Votes(json, "aborted by an operator", "operator");
       }
       if (clock.millis() > deadline) {
         List<String> missing = targets.stream().filter(t -> !json.has(t)).toList();
         return new Votes(json, "no vote from " + String.join(", ", missing) + " within the prepare timeout of "
-            + prepareTimeout.toMillis() + " ms");
+            + prepareTimeout.toMillis() + " ms", "timeout");
       }
       sleep();
     }
@@ -718,6 +743,7 @@ public final class Coordinator {
     private int maxUnhealthy;
     private Duration poll = Duration.ofMillis(20);
     private Consumer<JsonNode> events = r -> {};
+    private FleetEvents observer = new FleetEvents() {};
 
     private Builder(Etcd etcd, String app) {
       this.etcd = etcd;
@@ -782,6 +808,12 @@ public final class Coordinator {
     /** Receives the rollout record at every state change (for {@code --json} lines and logs). */
     public Builder events(Consumer<JsonNode> consumer) {
       this.events = Objects.requireNonNull(consumer, "consumer");
+      return this;
+    }
+
+    /** Receives steps and outcomes, for metrics ({@link FleetMetrics}). */
+    public Builder events(FleetEvents fleetEvents) {
+      this.observer = Objects.requireNonNull(fleetEvents, "fleetEvents");
       return this;
     }
 

@@ -73,6 +73,7 @@ public final class FleetMember implements AutoCloseable {
   private final ScheduledExecutorService work;
   private final Registration subscription;
   private final EtcdSource source;
+  private final FleetEvents observer;
   private final @Nullable HealthCheck health;
   private final Duration healthInterval;
   /** Follows /relive/{app}/rollout (a one-key source, for its watch that never loses a revision). */
@@ -92,6 +93,7 @@ public final class FleetMember implements AutoCloseable {
 
   private FleetMember(Builder b) {
     this.source = b.source;
+    this.observer = b.observer;
     this.etcd = b.source.etcd();
     this.app = b.source.app();
     this.node = b.source.node();
@@ -149,6 +151,7 @@ public final class FleetMember implements AutoCloseable {
     private Duration ttl = Duration.ofSeconds(10);
     private @Nullable HealthCheck health;
     private Duration healthInterval = Duration.ofSeconds(1);
+    private FleetEvents observer = new FleetEvents() {};
 
     private Builder(EtcdSource source, LiveConfig<?> config) {
       this.source = source;
@@ -182,6 +185,12 @@ public final class FleetMember implements AutoCloseable {
         throw new IllegalArgumentException("healthInterval must be > 0, was " + interval);
       }
       this.healthInterval = interval;
+      return this;
+    }
+
+    /** Receives this node's votes and decisions, for metrics ({@link FleetMetrics}). */
+    public Builder events(FleetEvents fleetEvents) {
+      this.observer = Objects.requireNonNull(fleetEvents, "fleetEvents");
       return this;
     }
 
@@ -445,6 +454,7 @@ public final class FleetMember implements AutoCloseable {
       }
       staged = null;
       ReloadEvent outcome = decision.equals("commit") ? s.change().commit() : s.change().abort();
+      notify(o -> o.decided(s.id(), decision.equals("commit")));
       LOG.atInfo().addKeyValue("rollout", s.id()).log("node {}: {} the candidate of rollout {} round {}: {}", node,
           decision.equals("commit") ? "committed" : "aborted", s.id(), s.round(), outcome.kind());
     }
@@ -519,7 +529,10 @@ public final class FleetMember implements AutoCloseable {
       vote.put("vote", "NACK");
       problems.add("cannot stage version " + version + ": " + e.getMessage());
     }
-    vote.put("prepareMillis", (System.nanoTime() - began) / 1_000_000);
+    Duration prepareTime = Duration.ofNanos(System.nanoTime() - began);
+    vote.put("prepareMillis", prepareTime.toMillis());
+    boolean ok = vote.path("vote").asText().equals("OK");
+    notify(o -> o.voted(id, ok, prepareTime));
     vote.put("time", Clock.systemUTC().instant().toString());
     try {
       etcd.client().getKVClient().put(Layout.bytes(key), Layout.bytes(Layout.write(vote)))
@@ -531,6 +544,14 @@ public final class FleetMember implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       LOG.warn("node {}: cannot write its vote in rollout {}: {}", node, id, e.toString());
+    }
+  }
+
+  private void notify(java.util.function.Consumer<FleetEvents> call) {
+    try {
+      call.accept(observer);
+    } catch (RuntimeException e) {
+      LOG.warn("a fleet events observer threw: {}", e.toString());
     }
   }
 

@@ -37,12 +37,17 @@ class RolloutTest {
   record Shop(String greeting, int pool) {}
 
   private String app;
+  private final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+      new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+  private FleetMetrics metrics;
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final List<Node> nodes = new ArrayList<>();
 
   @BeforeEach
   void name(TestInfo info) {
     app = "r" + Math.abs(info.getTestMethod().orElseThrow().getName().hashCode());
+    metrics = new FleetMetrics(app);
+    metrics.bindTo(registry);
   }
 
   @AfterEach
@@ -103,7 +108,7 @@ class RolloutTest {
       this.member = closeLater(FleetMember.join(source, config).labels(labels).leaseTtl(Duration.ofSeconds(2))
           .health(() -> Optional.ofNullable(unhealthy.get())
               .or(() -> greeting().equals(sickOn.get()) ? Optional.of("sick on " + sickOn.get()) : Optional.empty()))
-          .healthInterval(Duration.ofMillis(20)).start());
+          .healthInterval(Duration.ofMillis(20)).events(metrics).start());
       nodes.add(this);
     }
 
@@ -148,7 +153,8 @@ class RolloutTest {
   }
 
   private Coordinator.Builder coordinator() {
-    return Coordinator.builder(admin(), app).prepareTimeout(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(10))
+    return Coordinator.builder(admin(), app).events(metrics).prepareTimeout(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(10))
         .leaseTtl(Duration.ofSeconds(2)).campaignTimeout(Duration.ofSeconds(20));
   }
 
@@ -180,6 +186,11 @@ class RolloutTest {
     assertThat(states.get(1).path("votes").size()).isEqualTo(3);
     three.forEach(n -> await().atMost(WAIT).until(() -> n.greeting().equals("two")));
     three.forEach(n -> assertThat(n.served).containsExactly("one", "two"));
+    assertThat(registry.get("relive.fleet.votes").tag("result", "ok").counter().count()).isEqualTo(3);
+    await().atMost(WAIT).until(() -> registry.find("relive.fleet.decisions").tag("decision", "commit").counter() != null
+        && registry.get("relive.fleet.decisions").tag("decision", "commit").counter().count() == 3);
+    assertThat(registry.get("relive.rollouts").tag("result", "done").counter().count()).isEqualTo(1);
+    assertThat(registry.get("relive.rollout.commit").timer().count()).isEqualTo(1);
     // Plain publish works again once the rollout is over.
     assertThat(fleet().publish(doc("three"), "yaml", "plain", "test").unchanged()).isFalse();
   }
@@ -193,6 +204,8 @@ class RolloutTest {
     assertThat(r.reason()).contains("c refused it").contains("node c refuses 'two'")
         .contains("etcd:/relive/" + app + "/versions/2@");
     assertThat(fleet().head()).hasValue(1);
+    assertThat(registry.get("relive.rollouts").tags("result", "aborted", "cause", "nack").counter().count()).isEqualTo(1);
+    assertThat(registry.get("relive.fleet.votes").tag("result", "nack").counter().count()).isEqualTo(1);
     // The others had staged it; they abort, and nothing served ever changed.
     for (Node n : three) {
       await().atMost(WAIT).until(() -> !n.config.status().staged());

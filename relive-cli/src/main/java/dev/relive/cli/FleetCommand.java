@@ -469,6 +469,8 @@ final class FleetCommand implements Callable<Integer> {
             line.putNull("version");
           }
           line.put("hash", m.hash()).put("health", m.health());
+          ArrayNode healthProblems = line.putArray("healthProblems");
+          m.healthProblems().forEach(healthProblems::add);
           ArrayNode reasons = line.putArray("degradedReasons");
           m.degradedReasons().forEach(reasons::add);
           line.put("behind", behind);
@@ -496,6 +498,7 @@ final class FleetCommand implements Callable<Integer> {
           if (behind) {
             out.println("    behind the head" + status.headSince().map(t -> " for " + ago(t, now)).orElse(""));
           }
+          m.healthProblems().forEach(r -> out.println("    unhealthy: " + r));
           m.degradedReasons().forEach(r -> out.println("    degraded: " + r));
           rejection.ifPresent(r -> {
             out.println("    rejected " + (r.version().isPresent() ? "version " + r.version().getAsLong() : "a change")

@@ -104,8 +104,8 @@ public final class Fleet {
 
   /** One member's record, as it wrote it. */
   public record Member(String node, Map<String, String> labels, OptionalLong version, String hash, String health,
-      List<String> degradedReasons, Optional<Rejection> lastRejection, Instant servingSince, Instant started,
-      Instant updated) {}
+      List<String> healthProblems, List<String> degradedReasons, Optional<Rejection> lastRejection,
+      Instant servingSince, Instant started, Instant updated) {}
 
   /** The last version a member refused, and why. */
   public record Rejection(OptionalLong version, String stage, Instant time, List<String> problems) {}
@@ -333,7 +333,7 @@ public final class Fleet {
           instant(r.path("time").asText("")), problems));
     }
     return new Member(j.path("node").asText(), labels, number(j.path("version")), j.path("hash").asText(""),
-        j.path("health").asText("unknown"), reasons, rejection, instant(j.path("servingSince").asText("")),
+        j.path("health").asText("unknown"), Rollouts.strings(j.path("healthProblems")), reasons, rejection, instant(j.path("servingSince").asText("")),
         instant(j.path("started").asText("")), instant(j.path("updated").asText("")));
   }
 

@@ -14,8 +14,10 @@ import picocli.CommandLine.Command;
  * a version rejected), 2 usage error, 3 etcd unreachable or timed out.
  */
 @Command(name = "relive", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-    description = "Check, watch and compare live configuration files; follow and publish them on etcd; run the demo.",
-    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, FleetCommand.class, DemoCommand.class,
+    description = "Check, watch and compare live configuration files; follow and roll them out on etcd; run a "
+        + "project as you edit it (dev); run the demo.",
+    subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, FleetCommand.class, DevCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
   /**

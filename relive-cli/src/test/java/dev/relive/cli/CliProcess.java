@@ -33,6 +33,16 @@ final class CliProcess implements AutoCloseable {
     return start(workDir, List.of("-jar", jar()), args);
   }
 
+  /** Like {@link #start(Path, String...)}, with more environment variables. */
+  static CliProcess start(Path workDir, java.util.Map<String, String> env, String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", jar()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    pb.environment().putAll(env);
+    return new CliProcess(pb.start());
+  }
+
   private static String jar() {
     String jar = System.getProperty("relive.jar");
     if (jar == null) {
@@ -103,6 +113,15 @@ final class CliProcess implements AutoCloseable {
     List<String> out = new ArrayList<>();
     stdout.drainTo(out);
     return out;
+  }
+
+  /** Waits (at most a minute) for the process to end by itself and returns its exit code. */
+  int terminateOrExit() throws InterruptedException {
+    if (!process.waitFor(60, TimeUnit.SECONDS)) {
+      return terminate();
+    }
+    errPump.join(10_000);
+    return process.exitValue();
   }
 
   /** Sends SIGTERM and returns the exit code. */

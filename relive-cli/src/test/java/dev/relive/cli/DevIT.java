@@ -1,0 +1,230 @@
+package dev.relive.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code relive dev} end-to-end through the packaged jar, on projects the test writes: one warm runner goes
+ * through edits, a syntax error, a signature change, added and deleted classes, a burst of saves and an app
+ * that crashes on start; a Maven project gets a new dependency; the environment fence holds.
+ */
+class DevIT {
+  private static final Duration WAIT = Duration.ofSeconds(60);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  @TempDir
+  Path dir;
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Saves a file as an editor does: written beside, renamed over. */
+  private void save(String path, String content) throws IOException {
+    Path file = dir.resolve(path);
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".swp");
+    Files.writeString(tmp, content);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static String get(int port) {
+    try {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).timeout(Duration.ofSeconds(2))
+          .build(), HttpResponse.BodyHandlers.ofString()).body();
+    } catch (IOException e) {
+      return "(down: " + e.getClass().getSimpleName() + ")";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "(interrupted)";
+    }
+  }
+
+  /** The generation serving now (the runner passes RELIVE_DEV_GENERATION to the app). */
+  private static int generation(int port) throws Exception {
+    return Integer.parseInt(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/")).build(),
+        HttpResponse.BodyHandlers.discarding()).headers().firstValue("X-Generation").orElse("0"));
+  }
+
+  private static JsonNode event(CliProcess dev) throws Exception {
+    return JSON.readTree(dev.nextLine(WAIT));
+  }
+
+  private static String server(int port, String body) {
+    return """
+        package app;
+        import com.sun.net.httpserver.HttpServer;
+        import java.net.InetSocketAddress;
+        public class Main {
+          public static void main(String[] args) throws Exception {
+            %s
+            HttpServer s = HttpServer.create(new InetSocketAddress("127.0.0.1", %d), 0);
+            s.createContext("/", ex -> {
+              byte[] b = ("" + Greeting.text()).getBytes();
+              ex.getResponseHeaders().add("X-Generation", System.getenv("RELIVE_DEV_GENERATION"));
+              ex.sendResponseHeaders(200, b.length);
+              ex.getResponseBody().write(b);
+              ex.close();
+            });
+            s.start();
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> s.stop(0)));
+          }
+        }
+        """.formatted(body, port);
+  }
+
+  @Test
+  void oneRunner_editsErrorsSignaturesClassesBurstsAndACrash() throws Exception {
+    int port = freePort();
+    save("src/app/Main.java", server(port, ""));
+    save("src/app/Greeting.java", "package app; public class Greeting { public static String text() { return \"one\"; } }");
+    try (CliProcess dev = CliProcess.start(dir, "dev", "--json", "--src", "src", "--main", "app.Main",
+        "--quiet-period", "50ms")) {
+      JsonNode started = event(dev);
+      assertThat(started.get("event").asText()).isEqualTo("started");
+      assertThat(started.get("generation").asInt()).isEqualTo(1);
+      await().atMost(WAIT).until(() -> get(port).equals("one"));
+
+      // An edit: the new code answers.
+      save("src/app/Greeting.java", "package app; public class Greeting { public static String text() { return \"two\"; } }");
+      JsonNode reloaded = event(dev);
+      assertThat(reloaded.get("event").asText()).isEqualTo("reloaded");
+      assertThat(reloaded.get("tier").asText()).isEqualTo("restart");
+      assertThat(reloaded.get("changed")).extracting(JsonNode::asText).containsExactly("src/app/Greeting.java");
+      assertThat(reloaded.get("ms").has("compile")).isTrue();
+      await().atMost(WAIT).until(() -> get(port).equals("two"));
+
+      // A syntax error: reported with file and line; the last good build keeps serving.
+      save("src/app/Greeting.java", "package app;\npublic class Greeting {\n  public static String text() { return \"x\" }\n}\n");
+      JsonNode failed = event(dev);
+      assertThat(failed.get("event").asText()).isEqualTo("build-failed");
+      assertThat(failed.get("serving").asInt()).isEqualTo(2);
+      assertThat(failed.at("/problems/0/file").asText()).isEqualTo("src/app/Greeting.java");
+      assertThat(failed.at("/problems/0/line").asInt()).isEqualTo(3);
+      assertThat(failed.at("/problems/0/message").asText()).isEqualTo("';' expected");
+      assertThat(get(port)).isEqualTo("two");
+      assertThat(dev.stderr()).doesNotContain("[gen 3");
+
+      // Fixed, with a changed signature (String -> Object) that Main uses: both recompile, no NoSuchMethodError.
+      save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"three\"; } }");
+      JsonNode fixed = event(dev);
+      assertThat(fixed.get("event").asText()).isEqualTo("reloaded");
+      await().atMost(WAIT).until(() -> get(port).equals("three"));
+
+      // A new class, used; then deleted again with its use.
+      save("src/app/Extra.java", "package app; public class Extra { public static String more() { return \"+extra\"; } }");
+      save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"four\" + Extra.more(); } }");
+      await().atMost(WAIT).until(() -> get(port).equals("four+extra"));
+      Files.delete(dir.resolve("src/app/Extra.java"));
+      save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"five\"; } }");
+      await().atMost(WAIT).until(() -> get(port).equals("five"));
+      List<String> lines = new ArrayList<>(dev.unread());
+      assertThat(lines).noneMatch(l -> l.contains("build-failed")).allMatch(l -> l.contains("\"reloaded\""));
+
+      // A burst of 50 saves is one or two builds.
+      int before = generation(port);
+      for (int i = 0; i < 50; i++) {
+        save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"burst" + i + "\"; } }");
+      }
+      await().atMost(WAIT).until(() -> get(port).equals("burst49"));
+      // A marker change after the burst: the builds between are the burst's.
+      save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"marker\"; } }");
+      await().atMost(WAIT).until(() -> get(port).equals("marker"));
+      assertThat(generation(port) - before - 1).as("builds for 50 saves").isBetween(1, 2);
+
+      // An app that crashes on start is reported, and the runner waits for the next change.
+      save("src/app/Main.java", server(port, "if (true) throw new IllegalStateException(\"boom\");"));
+      JsonNode crashed = null;
+      while (crashed == null) {
+        JsonNode e = event(dev);
+        if (e.get("event").asText().equals("app-exited")) {
+          crashed = e;
+        }
+      }
+      assertThat(crashed.get("code").asInt()).isEqualTo(1);
+      assertThat(dev.stderr()).contains("IllegalStateException: boom");
+      save("src/app/Main.java", server(port, ""));
+      assertThat(event(dev).get("event").asText()).as("the next event is the next build, not a restart loop")
+          .isEqualTo("reloaded");
+      await().atMost(WAIT).until(() -> get(port).equals("marker"));
+      assertThat(dev.terminate()).isZero();
+    }
+    await().atMost(WAIT).until(() -> get(port).startsWith("(down"));
+  }
+
+  @Test
+  void aMavenProject_resolvesItsClasspath_andAPomChangeAddsADependency() throws Exception {
+    int port = freePort();
+    String pom = """
+        <project xmlns="http://maven.apache.org/POM/4.0.0">
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>test</groupId><artifactId>app</artifactId><version>1</version>
+          <properties><relive.main>app.Main</relive.main></properties>
+          <dependencies>
+            <dependency><groupId>org.jspecify</groupId><artifactId>jspecify</artifactId><version>1.0.0</version></dependency>
+            %s
+          </dependencies>
+        </project>
+        """;
+    save("pom.xml", pom.formatted(""));
+    save("src/main/java/app/Main.java", server(port, ""));
+    save("src/main/java/app/Greeting.java",
+        "package app; public class Greeting { public static String text() { return \"plain\"; } }");
+    String maven = Path.of("..", "mvnw").toAbsolutePath().normalize() + " -o";
+    try (CliProcess dev = CliProcess.start(dir, "dev", "--json", "--maven", maven)) {
+      assertThat(event(dev).get("event").asText()).as(dev.stderr()).isEqualTo("started");
+      await().atMost(WAIT).until(() -> get(port).equals("plain"));
+      save("pom.xml", pom.formatted("<dependency><groupId>org.snakeyaml</groupId><artifactId>snakeyaml-engine</artifactId>"
+          + "<version>3.2</version></dependency>"));
+      save("src/main/java/app/Greeting.java", "package app; public class Greeting { public static String text() { return "
+          + "org.snakeyaml.engine.v2.common.SpecVersion.class.getSimpleName(); } }");
+      JsonNode e = event(dev);
+      while (!e.get("event").asText().equals("reloaded") || !e.get("changed").toString().contains("pom.xml")) {
+        e = event(dev);
+      }
+      await().atMost(WAIT).until(() -> get(port).equals("SpecVersion"));
+      assertThat(Files.list(dir.resolve(".relive-dev")).map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("classpath-")).count()).isEqualTo(2);
+      assertThat(dev.terminate()).isZero();
+    }
+  }
+
+  @Test
+  void theEnvironmentFence_refusesStagingAndProduction() throws Exception {
+    save("src/app/Main.java", "package app; public class Main { public static void main(String[] a) {} }");
+    for (String env : List.of("production", "Staging", "prod")) {
+      try (CliProcess dev = CliProcess.start(dir, Map.of("RELIVE_ENV", env), "dev", "--src", "src", "--main",
+          "app.Main")) {
+        assertThat(dev.terminateOrExit()).isEqualTo(2);
+        assertThat(dev.stderr()).contains("RELIVE_ENV=" + env + " says this is not a development environment");
+      }
+    }
+    Files.writeString(dir.resolve("relive-dev.toml"), "fence = [\"APP_ENV\"]\n");
+    try (CliProcess dev = CliProcess.start(dir, Map.of("APP_ENV", "production"), "dev", "--src", "src", "--main",
+        "app.Main")) {
+      assertThat(dev.terminateOrExit()).isEqualTo(2);
+      assertThat(dev.stderr()).contains("APP_ENV=production");
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package dev.relive.devloop;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the runner tells its user: {@code relive dev} prints these as text or as JSON lines. Called from the
+ * runner's thread, and from the application's output and exit threads: implementations synchronise.
+ */
+public interface DevEvents {
+  /** One compile problem. {@code file} is relative to the project; {@code rendered} is javac's text with the caret. */
+  record Problem(String file, long line, long column, String message, String rendered) {}
+
+  /** The first generation started; {@code ms} has compile, start and total. */
+  void started(int generation, long pid, Map<String, Long> ms);
+
+  /** A later generation serves the new build; {@code ms} has detect, compile, restart and total. */
+  void reloaded(int generation, long pid, String tier, List<String> changed, Map<String, Long> ms);
+
+  /** Build {@code generation} failed; the last good build keeps serving (if there is one). */
+  void buildFailed(int generation, List<Problem> problems, int serving);
+
+  /** The application of {@code generation} ended by itself. */
+  void appExited(int generation, int code);
+
+  /** A line the application printed, prefixed with its generation and PID. */
+  void output(String line);
+
+  /** A status line (what the runner is doing), for people. */
+  void info(String message);
+}

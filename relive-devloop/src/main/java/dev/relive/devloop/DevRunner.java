@@ -1,0 +1,277 @@
+package dev.relive.devloop;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * {@code relive dev}: builds the project, runs it in a child JVM, and on every change rebuilds what changed
+ * (and what depends on it) into a fresh directory, then restarts the application on the new build. A build
+ * that fails leaves the last good one serving and says so until it is fixed. Everything happens on the
+ * thread that calls {@link #run()}, one step after another: watch, scan, build, restart.
+ */
+public final class DevRunner implements AutoCloseable {
+  /** Options that make a development JVM start sooner: C1 only, the serial collector, the JDK's class archive. */
+  static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
+
+  private final Path dir;
+  private final DevSettings settings;
+  private final DevEvents events;
+  private final Path work;
+  private volatile boolean closed;
+  private @Nullable AppProcess app;
+  private int generation;
+  private int serving;
+
+  public DevRunner(Path dir, DevSettings settings, DevEvents events) {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.settings = settings;
+    this.events = events;
+    this.work = this.dir.resolve(".relive-dev");
+  }
+
+  /**
+   * Runs until {@link #close()} or an interrupt.
+   *
+   * @throws IllegalStateException when the environment is not development, or there is no main class
+   */
+  public void run() throws IOException, InterruptedException {
+    settings.fenced(System.getenv()).ifPresent(why -> {
+      throw new IllegalStateException(why);
+    });
+    String main = settings.mainClass(dir).orElseThrow(() -> new IllegalStateException("no main class: pass --main, "
+        + "set main in " + DevSettings.FILE + ", or <mainClass> in pom.xml"));
+    String signal = settings.signal();
+    Files.createDirectories(work);
+    cleanBuilds(null);
+    List<Path> sourceDirs = resolveAll(settings.sourceDirs());
+    List<Path> resourceDirs = resolveAll(settings.resourceDirs());
+    List<Path> roots = new ArrayList<>(sourceDirs);
+    roots.addAll(resourceDirs);
+    roots.addAll(resolveAll(settings.watch()));
+    List<Path> classpathInputs = Classpaths.inputs(dir, settings);
+    roots.addAll(classpathInputs);
+    List<String> exclude = new ArrayList<>(settings.ignored());
+    exclude.add(".relive-dev/**");
+    ProjectFiles files = new ProjectFiles(dir, roots, settings.included(), exclude);
+    IncrementalCompiler compiler = new IncrementalCompiler(List.of("-g", "-parameters", "-proc:none"), work);
+    Map<Path, ProjectFiles.Stamp> previous = files.scan();
+    List<Path> classpath = null;
+    boolean needFull = true;
+    try (TreeWatcher watcher = new TreeWatcher(files)) {
+      long firstEvent = 0;
+      Set<Path> changed = new TreeSet<>(previous.keySet());
+      Set<Path> deleted = new TreeSet<>();
+      while (!closed) {
+        long began = System.nanoTime();
+        boolean classpathChanged = classpath == null || changed.stream().anyMatch(classpathInputs::contains)
+            || deleted.stream().anyMatch(classpathInputs::contains);
+        int build = ++generation;
+        List<DevEvents.Problem> problems = new ArrayList<>();
+        if (classpathChanged) {
+          events.info(classpath == null ? "resolving the classpath" : "pom.xml changed: resolving the classpath again");
+          try {
+            classpath = Classpaths.resolve(dir, settings, work);
+            needFull = true;
+          } catch (Classpaths.Unresolved e) {
+            problems.add(new DevEvents.Problem(classpathInputs.isEmpty() ? "classpath" : "pom.xml", 0, 0,
+                String.valueOf(e.getMessage()), String.valueOf(e.getMessage())));
+          }
+        }
+        if (problems.isEmpty()) {
+          problems.addAll(beforeBuild());
+        }
+        IncrementalCompiler.Build result = null;
+        if (problems.isEmpty()) {
+          Set<Path> all = javaFiles(sourceDirs);
+          Set<Path> javaChanged = new TreeSet<>(changed);
+          javaChanged.retainAll(all);
+          Set<Path> javaDeleted = new TreeSet<>(deleted);
+          javaDeleted.removeIf(p -> !p.toString().endsWith(".java"));
+          result = compiler.build(all, javaChanged, javaDeleted, needFull, List.copyOf(classpath),
+              work.resolve("build-" + build));
+          if (result.ok()) {
+            copyResources(resourceDirs, Path.of(String.valueOf(result.output())), changed, deleted, needFull);
+            needFull = false;
+          } else {
+            for (IncrementalCompiler.Problem p : result.problems()) {
+              if (p.error()) {
+                problems.add(new DevEvents.Problem(relative(p.file()), p.line(), p.column(), p.message(), p.render(dir)));
+              }
+            }
+          }
+        }
+        long compiled = System.nanoTime();
+        if (!problems.isEmpty()) {
+          events.buildFailed(build, problems, serving);
+        } else {
+          Path output = Path.of(String.valueOf(java.util.Objects.requireNonNull(result).output()));
+          AppProcess old = app;
+          if (old != null) {
+            old.stop(signal, settings.killDelay());
+          }
+          long stopped = System.nanoTime();
+          AppProcess started = start(build, main, output, List.copyOf(classpath));
+          app = started;
+          long restarted = System.nanoTime();
+          Map<String, Long> ms = new LinkedHashMap<>();
+          if (serving == 0) {
+            ms.put("compile", millis(began, compiled));
+            ms.put("start", millis(compiled, restarted));
+            ms.put("total", millis(began, restarted));
+            serving = build;
+            events.started(build, started.pid(), ms);
+          } else {
+            long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
+            ms.put("detect", detect);
+            ms.put("compile", millis(began, compiled));
+            ms.put("restart", millis(compiled, restarted));
+            ms.put("stop", millis(compiled, stopped));
+            ms.put("total", detect + millis(began, restarted));
+            serving = build;
+            events.reloaded(build, started.pid(), "restart", changed.stream().map(this::relative).toList(), ms);
+          }
+          cleanBuilds(output);
+        }
+        // wait for the next change
+        changed.clear();
+        deleted.clear();
+        while (!closed && changed.isEmpty() && deleted.isEmpty()) {
+          firstEvent = watcher.await(settings.quietPeriod(), Duration.ofSeconds(2));
+          Map<Path, ProjectFiles.Stamp> now = files.scan();
+          ProjectFiles.Diff diff = ProjectFiles.diff(previous, now);
+          previous = now;
+          changed.addAll(diff.added());
+          changed.addAll(diff.changed());
+          deleted.addAll(diff.deleted());
+        }
+      }
+    } finally {
+      stopApp(signal);
+    }
+  }
+
+  private AppProcess start(int build, String main, Path output, List<Path> classpath) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(FAST_START);
+    command.addAll(settings.jvmArgs());
+    StringBuilder cp = new StringBuilder(output.toString());
+    classpath.forEach(p -> cp.append(java.io.File.pathSeparatorChar).append(p));
+    command.add("-cp");
+    command.add(cp.toString());
+    command.add(main);
+    command.addAll(settings.args());
+    Map<String, String> env = new LinkedHashMap<>(settings.env());
+    env.put("RELIVE_DEV_GENERATION", Integer.toString(build));
+    env.put("RELIVE_DEV_PID", Long.toString(ProcessHandle.current().pid()));
+    return AppProcess.start(command, env, dir, build, events::output, code -> events.appExited(build, code));
+  }
+
+  private List<DevEvents.Problem> beforeBuild() throws IOException, InterruptedException {
+    List<DevEvents.Problem> out = new ArrayList<>();
+    for (String command : settings.beforeBuild()) {
+      Process p = new ProcessBuilder("sh", "-c", command).directory(dir.toFile()).redirectErrorStream(true).start();
+      String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+      if (!p.waitFor(5, TimeUnit.MINUTES)) {
+        p.destroyForcibly();
+        out.add(new DevEvents.Problem(DevSettings.FILE, 0, 0, "before-build '" + command + "' did not finish in 5 minutes",
+            "before-build '" + command + "' did not finish in 5 minutes"));
+      } else if (p.exitValue() != 0) {
+        String message = "before-build '" + command + "' failed (exit " + p.exitValue() + "):\n" + output.strip();
+        out.add(new DevEvents.Problem(DevSettings.FILE, 0, 0, message, message));
+      }
+      if (!out.isEmpty()) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Copies resources into the build: all of them for a full build, else the changed ones (and drops deleted). */
+  private static void copyResources(List<Path> resourceDirs, Path output, Set<Path> changed, Set<Path> deleted,
+      boolean full) throws IOException {
+    for (Path root : resourceDirs) {
+      if (!Files.isDirectory(root)) {
+        continue;
+      }
+      if (full) {
+        IncrementalCompiler.linkAll(root, output, Set.of());
+        continue;
+      }
+      for (Path p : changed) {
+        if (p.startsWith(root) && Files.isRegularFile(p)) {
+          Path target = output.resolve(root.relativize(p).toString());
+          Files.deleteIfExists(target);
+          Files.createDirectories(java.util.Objects.requireNonNull(target.getParent()));
+          Files.copy(p, target);
+        }
+      }
+      for (Path p : deleted) {
+        if (p.startsWith(root)) {
+          Files.deleteIfExists(output.resolve(root.relativize(p).toString()));
+        }
+      }
+    }
+  }
+
+  private static Set<Path> javaFiles(List<Path> sourceDirs) throws IOException {
+    Set<Path> out = new TreeSet<>();
+    for (Path d : sourceDirs) {
+      if (Files.isDirectory(d)) {
+        try (Stream<Path> walk = Files.walk(d)) {
+          walk.filter(p -> p.toString().endsWith(".java") && Files.isRegularFile(p)).forEach(out::add);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Keeps the serving build and the newest; deletes older build directories. */
+  private void cleanBuilds(@Nullable Path keep) throws IOException {
+    try (Stream<Path> list = Files.list(work)) {
+      for (Path p : (Iterable<Path>) list::iterator) {
+        if (p.getFileName().toString().startsWith("build-") && !p.equals(keep)) {
+          IncrementalCompiler.deleteTree(p);
+        }
+      }
+    }
+  }
+
+  private List<Path> resolveAll(List<String> paths) {
+    return paths.stream().map(p -> dir.resolve(p).normalize()).toList();
+  }
+
+  private String relative(Path p) {
+    return p.startsWith(dir) ? dir.relativize(p).toString() : p.toString();
+  }
+
+  private static long millis(long from, long to) {
+    return TimeUnit.NANOSECONDS.toMillis(to - from);
+  }
+
+  private void stopApp(String signal) {
+    AppProcess a = app;
+    app = null;
+    if (a != null) {
+      a.stop(signal, settings.killDelay());
+    }
+  }
+
+  /** Stops watching and stops the application (within the kill delay). */
+  @Override
+  public void close() {
+    closed = true;
+    stopApp(settings.stopSignal().trim().isEmpty() ? "TERM" : settings.signal());
+  }
+}

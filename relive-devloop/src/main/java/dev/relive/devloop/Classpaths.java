@@ -53,6 +53,10 @@ final class Classpaths {
     if (!Files.isRegularFile(pom)) {
       return List.of();
     }
+    String text = Files.readString(pom, StandardCharsets.UTF_8);
+    if (!text.contains("<dependency>") && !text.contains("<parent>")) {
+      return List.of(); // nothing to resolve: no need for Maven at all
+    }
     Path cached = cache.resolve("classpath-" + sha(Files.readAllBytes(pom)) + ".txt");
     if (!Files.isRegularFile(cached)) {
       Files.createDirectories(cache);

@@ -32,6 +32,8 @@ public final class DevRunner implements AutoCloseable {
   private @Nullable AppProcess app;
   private int generation;
   private int serving;
+  private @Nullable ClassArchive archive;
+  private List<Path> archivedClasspath = List.of();
 
   public DevRunner(Path dir, DevSettings settings, DevEvents events) {
     this.dir = dir.toAbsolutePath().normalize();
@@ -119,6 +121,10 @@ public final class DevRunner implements AutoCloseable {
           AppProcess old = app;
           if (old != null) {
             old.stop(signal, settings.killDelay());
+            ClassArchive cds = archive;
+            if (cds != null) {
+              cds.dumpInBackground(); // the run that just ended listed its classes
+            }
           }
           long stopped = System.nanoTime();
           AppProcess started = start(build, main, output, List.copyOf(classpath));
@@ -158,16 +164,32 @@ public final class DevRunner implements AutoCloseable {
       }
     } finally {
       stopApp(signal);
+      ClassArchive cds = archive;
+      if (cds != null) {
+        cds.close();
+      }
     }
   }
 
+  /**
+   * Starts a generation: the dependencies first (so their class archive applies), then the build; the
+   * archive's options, the fast-start options, then the project's own (which win).
+   */
   private AppProcess start(int build, String main, Path output, List<Path> classpath) throws IOException {
+    ClassArchive cds = archive;
+    if (cds == null || !classpath.equals(archivedClasspath)) {
+      cds = new ClassArchive(work, classpath);
+      archive = cds;
+      archivedClasspath = classpath;
+    }
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(cds.options());
     command.addAll(FAST_START);
     command.addAll(settings.jvmArgs());
-    StringBuilder cp = new StringBuilder(output.toString());
-    classpath.forEach(p -> cp.append(java.io.File.pathSeparatorChar).append(p));
+    StringBuilder cp = new StringBuilder();
+    classpath.forEach(p -> cp.append(p).append(java.io.File.pathSeparatorChar));
+    cp.append(output);
     command.add("-cp");
     command.add(cp.toString());
     command.add(main);

@@ -153,8 +153,23 @@ final class CliProcess implements AutoCloseable {
     return t;
   }
 
+  /**
+   * SIGTERM first, so a command that owns processes (relive dev, its application) stops them; SIGKILL if it
+   * has not ended within ten seconds.
+   */
   @Override
   public void close() {
-    process.destroyForcibly();
+    if (!process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(10, TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -22,19 +22,25 @@ class SighupIT {
   @TempDir
   Path dir;
 
+  private void write(String content) throws Exception {
+    Path tmp = Files.writeString(dir.resolve(".app.yaml.tmp"), content);
+    Files.move(tmp, dir.resolve("app.yaml"), java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+  }
+
   @Test
   void sighup_reloads_andTheProcessKeepsRunning() throws Exception {
     Files.writeString(dir.resolve("app.yaml"), "greeting: one\n");
     String[] args = {"watch", "--json", "--watch-mode", "poll", "--poll-interval", "600000", "app.yaml"};
     try (CliProcess watch = CliProcess.start(dir, args)) {
       assertThat(JSON.readTree(watch.nextLine(WAIT)).get("version").asLong()).isEqualTo(1);
-      Files.writeString(dir.resolve("app.yaml"), "greeting: two\n");
+      write("greeting: two\n");
       watch.signal("HUP");
       JsonNode applied = JSON.readTree(watch.nextLine(WAIT));
       assertThat(applied.get("event").asText()).isEqualTo("applied");
       assertThat(applied.at("/config/greeting").asText()).isEqualTo("two");
       watch.signal("HUP");
-      Files.writeString(dir.resolve("app.yaml"), "greeting: three\n");
+      write("greeting: three\n"); // atomically: a reload may run at any moment, and must not see it half written
       watch.signal("HUP");
       assertThat(JSON.readTree(watch.nextLine(WAIT)).at("/config/greeting").asText()).isEqualTo("three");
       assertThat(watch.isAlive()).isTrue();

@@ -84,6 +84,9 @@ public final class LiveConfig<T> implements AutoCloseable {
     if (b.healthCheck != null) {
       pipeline.healthGate(b.healthCheck, b.bake);
     }
+    if (b.binding != null) {
+      pipeline.binding(b.binding);
+    }
   }
 
   /** Called by the pipeline at the swap: the snapshot first, so {@code snapshot()} is never older than {@code get()}. */
@@ -94,7 +97,15 @@ public final class LiveConfig<T> implements AutoCloseable {
 
   /** Starts building a live configuration bound to a record type (or {@link ConfigTree} for untyped use). */
   public static <T> Builder<T> builder(Class<T> type) {
-    return new Builder<>(type);
+    return new Builder<>(type, null);
+  }
+
+  /**
+   * Starts building a live configuration whose values {@code binding} makes (any type; the engine's record
+   * binding is not used). See {@link Binding}.
+   */
+  public static <T> Builder<T> builder(Class<T> type, Binding<T> binding) {
+    return new Builder<>(type, Objects.requireNonNull(binding, "binding"));
   }
 
   /**
@@ -398,6 +409,7 @@ public final class LiveConfig<T> implements AutoCloseable {
     private final List<Consumer<? super ReloadEvent>> subscribers = new ArrayList<>();
     private final List<Selected<T>> participants = new ArrayList<>();
     private @Nullable Pattern secretPattern;
+    private final @Nullable Binding<T> binding;
     private @Nullable Duration maxWait;
     private Duration closeTimeout = Duration.ofSeconds(10);
     private Duration stageTimeout = Duration.ofSeconds(30);
@@ -407,8 +419,12 @@ public final class LiveConfig<T> implements AutoCloseable {
     private LongSupplier ticker = System::nanoTime;
     private Duration slowListener = Duration.ofSeconds(1);
 
-    private Builder(Class<T> type) {
+    private Builder(Class<T> type, @Nullable Binding<T> binding) {
       this.type = Objects.requireNonNull(type, "type");
+      this.binding = binding;
+      if (binding != null) {
+        return; // the binding knows its type
+      }
       if (!type.isRecord() && type != ConfigTree.class) {
         throw new IllegalArgumentException(String.format(
             "the configuration type must be a record (or ConfigTree), was %s", type.getName()));

@@ -106,6 +106,7 @@ final class ReloadPipeline<T> {
   private volatile String lastGoodReason = "";
   private volatile @Nullable ReloadEvent lastResult;
   private volatile ReloadEvent.@Nullable Rejected lastRejection;
+  private @Nullable Binding<T> binding;
   private volatile @Nullable HealthCheck healthCheck;
   private Duration bake = Duration.ZERO;
   /** Why the health gate rolled back the newest content; empty once a new version applies. */
@@ -238,6 +239,33 @@ final class ReloadPipeline<T> {
     CompletableFuture<ReloadEvent> future = new CompletableFuture<>();
     runner.submit(() -> complete(future, () -> run(new Request(cause, version, null))));
     return future;
+  }
+
+  /** See {@link LiveConfig#builder(Class, Binding)}. Set before the first version. */
+  void binding(Binding<T> custom) {
+    this.binding = custom;
+  }
+
+  /** The engine's record binding, or the custom one. */
+  private Binder.Result<T> bind(ConfigTree candidate) {
+    Binding<T> custom = binding;
+    if (custom == null) {
+      return binder.bind(candidate.root(), type);
+    }
+    Problems collected = new Problems();
+    T value = null;
+    try {
+      value = custom.bind(candidate, collected);
+    } catch (VirtualMachineError e) {
+      throw e;
+    } catch (Throwable e) {
+      collected.add("", "binding failed: " + describe(e));
+    }
+    List<Problem> problems = collected.resolve(candidate);
+    if (problems.isEmpty() && value == null) {
+      problems = List.of(new Problem("", candidate.origin(""), "the binding returned no value"));
+    }
+    return new Binder.Result<>(problems.isEmpty() ? value : null, problems, List.of(), Set.of());
   }
 
   /** See {@link LiveConfig.Builder#healthGate}. Set before the first version. */
@@ -450,7 +478,7 @@ final class ReloadPipeline<T> {
 
       // bind
       stage = Stage.BIND;
-      Binder.Result<T> bound = binder.bind(candidate.root(), type);
+      Binder.Result<T> bound = bind(candidate);
       secretPaths = secretPaths(candidate, bound.secretPaths());
       if (!bound.problems().isEmpty()) {
         return reject(Stage.BIND, bound.problems(), candidate, secretPaths, stamps, servingVersion, request.cause(),
@@ -759,7 +787,7 @@ final class ReloadPipeline<T> {
       } catch (ConfigException e) {
         return new DryRun(false, e.problems(), List.of());
       }
-      Binder.Result<T> bound = binder.bind(candidate.root(), type);
+      Binder.Result<T> bound = bind(candidate);
       secretPaths = secretPaths(candidate, bound.secretPaths());
       List<Problem> problems = new ArrayList<>(bound.problems());
       if (problems.isEmpty()) {

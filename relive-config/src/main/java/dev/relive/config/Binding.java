@@ -1,5 +1,7 @@
 package dev.relive.config;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Builds a configuration's value from the merged tree in place of the engine's record binding: for a
  * framework that has its own binder (Spring Boot's, with its relaxed names, converters and annotations), so
@@ -12,9 +14,9 @@ package dev.relive.config;
 @FunctionalInterface
 public interface Binding<T> {
   /**
-   * The value for {@code tree}.
+   * The value for {@code tree}; null only when problems were reported.
    *
    * @throws Exception counted as a problem at the root
    */
-  T bind(ConfigTree tree, Problems problems) throws Exception;
+  @Nullable T bind(ConfigTree tree, Problems problems) throws Exception;
 }

@@ -1,0 +1,106 @@
+package dev.relive.spring;
+
+import dev.relive.admin.ReliveMetrics;
+import dev.relive.config.ChangeListener;
+import dev.relive.config.LiveConfig;
+import dev.relive.config.Participant;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.ResolvableType;
+import org.springframework.validation.beanvalidation.LocalValidatorFactoryBean;
+
+/**
+ * Live {@code @ConfigurationProperties} records (see {@link LiveProperties}): a {@code LiveConfig<R>} bean per
+ * live record, files and SIGHUP watched, participant and listener beans wired, and with Actuator the
+ * {@code relive} endpoint and health indicator, with Micrometer the reload metrics.
+ */
+@AutoConfiguration
+@ConditionalOnClass(LiveConfig.class)
+@EnableConfigurationProperties(ReliveProperties.class)
+public class ReliveAutoConfiguration {
+  @Bean
+  static LiveRecordsRegistrar reliveLiveRecordsRegistrar() {
+    return new LiveRecordsRegistrar();
+  }
+
+  /** Participant and listener beans join their record's config; then watching starts. */
+  @Bean
+  SmartInitializingSingleton reliveStart(LiveRecords records, ReliveProperties settings, ApplicationContext context) {
+    return () -> {
+      wire(records, context);
+      records.watch(settings.isWatch(), settings.isSighup(), settings.getQuietPeriod());
+    };
+  }
+
+  /** By declared generic type ({@code Participant<AppProps>}, from the bean method), lambdas included. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private static void wire(LiveRecords records, ApplicationContext context) {
+    for (Class<?> type : records.types()) {
+      LiveConfig config = records.config(type);
+      for (String name : context.getBeanNamesForType(ResolvableType.forClassWithGenerics(Participant.class, type))) {
+        config.participate(context.getBean(name, Participant.class));
+      }
+      for (String name : context.getBeanNamesForType(ResolvableType.forClassWithGenerics(ChangeListener.class, type))) {
+        config.onChange(context.getBean(name, ChangeListener.class));
+      }
+    }
+  }
+
+  /** Bean Validation for {@code @Validated} records, when the application has a provider. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "jakarta.validation.Validation")
+  static class Validation {
+    @Bean
+    @ConditionalOnMissingBean
+    ReliveValidator reliveValidator() {
+      LocalValidatorFactoryBean factory = new LocalValidatorFactoryBean();
+      factory.afterPropertiesSet();
+      return new ReliveValidator(factory);
+    }
+  }
+
+  /** The relive endpoint and health indicator. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(Endpoint.class)
+  static class Actuator {
+    @Bean
+    @ConditionalOnMissingBean
+    @ConditionalOnAvailableEndpoint
+    ReliveEndpoint reliveEndpoint(LiveRecords records) {
+      return new ReliveEndpoint(records);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(name = "reliveHealthIndicator")
+    @ConditionalOnEnabledHealthIndicator("relive")
+    HealthIndicator reliveHealthIndicator(LiveRecords records, ReliveProperties settings) {
+      return new ReliveHealthIndicator(records, settings.getDegradedStatus());
+    }
+  }
+
+  /** Reload metrics on the application's registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(MeterRegistry.class)
+  static class Metrics {
+    @Bean
+    @ConditionalOnBean(MeterRegistry.class)
+    ReliveMetrics reliveMetrics(LiveRecords records, ObjectProvider<MeterRegistry> registry) {
+      ReliveMetrics metrics = new ReliveMetrics(records.configs());
+      registry.ifAvailable(metrics::bindTo);
+      return metrics;
+    }
+  }
+}

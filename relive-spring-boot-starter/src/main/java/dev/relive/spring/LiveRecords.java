@@ -83,12 +83,23 @@ public final class LiveRecords implements AutoCloseable {
   private final Object reloading = new Object();
   private volatile ConfigurableEnvironment snapshot;
   private @Nullable LiveConfig<ConfigTree> watcher;
+  private volatile Observer observer = (cause, reload) -> reload.get();
+
+  /** Wraps each reload, to time and tag it (Micrometer observations); the default just runs it. */
+  @FunctionalInterface
+  public interface Observer {
+    /** Runs {@code reload} and returns its result. */
+    Reload observe(String cause, java.util.function.Supplier<Reload> reload);
+  }
 
   /** One live record: its type, prefix, the layer that gives it its properties, and its config. */
   private record Entry<R>(Class<R> type, String prefix, EnvironmentLayer layer, LiveConfig<R> config) {}
 
-  /** The outcome of a reload: which records got a new version, and the problems if it was refused. */
-  public record Reload(List<String> applied, List<Problem> problems) {
+  /**
+   * The outcome of a reload: which records got a new version (none for a check), the property paths that
+   * change in each record (paths only: values may be secrets), and the problems if it was refused.
+   */
+  public record Reload(List<String> applied, Map<String, List<String>> changed, List<Problem> problems) {
     /** True when nothing was refused. */
     public boolean ok() {
       return problems.isEmpty();
@@ -152,6 +163,23 @@ public final class LiveRecords implements AutoCloseable {
    * @param cause for events and logs ({@code application.yml changed}, {@code SIGHUP}, {@code actuator})
    */
   public Reload reload(String cause) {
+    return observer.observe(cause, () -> reloadNow(cause, true));
+  }
+
+  /**
+   * A dry run of {@link #reload}: reads, binds, validates and prepares every record as a reload would, reports
+   * what would change or the problems, and aborts; nothing is swapped.
+   */
+  public Reload check(String cause) {
+    return reloadNow(cause, false);
+  }
+
+  /** Each reload from now on runs inside {@code observer}. */
+  public void observeWith(Observer observer) {
+    this.observer = observer;
+  }
+
+  private Reload reloadNow(String cause, boolean apply) {
     synchronized (reloading) {
       ConfigurableEnvironment fresh;
       try {
@@ -159,10 +187,12 @@ public final class LiveRecords implements AutoCloseable {
       } catch (RuntimeException e) {
         Problem p = new Problem("", Origin.of("spring config data"), "cannot be read: " + rootMessage(e));
         LOG.warn("relive: {} refused; nothing changes: {}", cause, p);
-        return new Reload(List.of(), List.of(p));
+        return new Reload(List.of(), Map.of(), List.of(p));
       }
-      snapshot = fresh;
+      ConfigurableEnvironment previous = snapshot;
+      snapshot = fresh; // what the records bind from
       List<StagedChange<?>> staged = new ArrayList<>();
+      Map<String, List<String>> changed = new LinkedHashMap<>();
       List<Problem> problems = new ArrayList<>();
       List<String> applied = new ArrayList<>();
       for (Entry<?> e : entries.values()) {
@@ -170,15 +200,19 @@ public final class LiveRecords implements AutoCloseable {
             Map.of(e.layer(), e.layer().data(fresh)));
         if (s.prepared()) {
           staged.add(s);
+          changed.put(e.type().getSimpleName(), s.changedPaths());
         } else {
           problems.addAll(s.problems());
         }
       }
-      if (!problems.isEmpty()) {
+      if (!problems.isEmpty() || !apply) {
         staged.forEach(StagedChange::abort);
-        LOG.warn("relive: {} refused; every record keeps its version:\n  {}", cause,
-            String.join("\n  ", problems.stream().map(Problem::toString).toList()));
-        return new Reload(List.of(), List.copyOf(problems));
+        snapshot = previous;
+        if (!problems.isEmpty()) {
+          LOG.warn("relive: {} refused; every record keeps its version:\n  {}", cause,
+              String.join("\n  ", problems.stream().map(Problem::toString).toList()));
+        }
+        return new Reload(List.of(), Map.copyOf(changed), List.copyOf(problems));
       }
       for (StagedChange<?> s : staged) {
         ReloadEvent outcome = s.commit();
@@ -186,7 +220,7 @@ public final class LiveRecords implements AutoCloseable {
           applied.add(s.value().map(v -> v.getClass().getSimpleName()).orElse("?"));
         }
       }
-      return new Reload(List.copyOf(applied), List.of());
+      return new Reload(List.copyOf(applied), Map.copyOf(changed), List.of());
     }
   }
 

@@ -5,17 +5,17 @@ import dev.relive.config.ChangeListener;
 import dev.relive.config.LiveConfig;
 import dev.relive.config.Participant;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
-import org.springframework.boot.actuate.autoconfigure.health.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
-import org.springframework.boot.actuate.health.HealthIndicator;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
+import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -72,7 +72,7 @@ public class ReliveAutoConfiguration {
     }
   }
 
-  /** The relive endpoint and health indicator. */
+  /** The relive endpoint. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(Endpoint.class)
   static class Actuator {
@@ -82,7 +82,12 @@ public class ReliveAutoConfiguration {
     ReliveEndpoint reliveEndpoint(LiveRecords records) {
       return new ReliveEndpoint(records);
     }
+  }
 
+  /** The relive health indicator. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass({HealthIndicator.class, ConditionalOnEnabledHealthIndicator.class})
+  static class Health {
     @Bean
     @ConditionalOnMissingBean(name = "reliveHealthIndicator")
     @ConditionalOnEnabledHealthIndicator("relive")
@@ -91,16 +96,24 @@ public class ReliveAutoConfiguration {
     }
   }
 
+  /** Each reload as an observation on the application's registry. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ObservationRegistry.class)
+  static class Observations {
+    @Bean
+    SmartInitializingSingleton reliveObservations(LiveRecords records, ObjectProvider<ObservationRegistry> registry) {
+      return () -> registry.ifAvailable(r -> records.observeWith(new ReliveObservations(r)));
+    }
+  }
+
   /** Reload metrics on the application's registry. */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(MeterRegistry.class)
   static class Metrics {
+    /** A MeterBinder: Boot binds it to every registry it makes. */
     @Bean
-    @ConditionalOnBean(MeterRegistry.class)
-    ReliveMetrics reliveMetrics(LiveRecords records, ObjectProvider<MeterRegistry> registry) {
-      ReliveMetrics metrics = new ReliveMetrics(records.configs());
-      registry.ifAvailable(metrics::bindTo);
-      return metrics;
+    ReliveMetrics reliveMetrics(LiveRecords records) {
+      return new ReliveMetrics(records.configs());
     }
   }
 }

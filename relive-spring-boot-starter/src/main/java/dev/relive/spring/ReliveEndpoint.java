@@ -17,7 +17,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 
 /**
  * {@code /actuator/relive}: every live record's status; {@code /actuator/relive/{record}}: its history; a POST
- * to {@code /actuator/relive} reloads; to {@code /actuator/relive/{record}} with {@code action} rollback (and
+ * to {@code /actuator/relive} reloads (with {@code {"dryRun": true}}, validates and reports the changed paths
+ * without swapping); to {@code /actuator/relive/{record}} with {@code action} rollback (and
  * {@code version}), pin or unpin. Exposed and secured as Actuator says (not exposed over HTTP by default).
  * Values are never shown: versions, hashes and paths only.
  */
@@ -50,12 +51,18 @@ public class ReliveEndpoint {
     return out;
   }
 
+  /**
+   * Reloads; with {@code dryRun} true, only validates: every record is bound, validated and prepared, the
+   * changed property paths (the diff, without values) and problems are reported, and nothing swaps.
+   */
   @WriteOperation
-  public Map<String, Object> reload() {
-    LiveRecords.Reload r = records.reload("actuator");
+  public Map<String, Object> reload(@Nullable Boolean dryRun) {
+    boolean check = Boolean.TRUE.equals(dryRun);
+    LiveRecords.Reload r = check ? records.check("actuator") : records.reload("actuator");
     Map<String, Object> out = new LinkedHashMap<>();
-    out.put("result", r.ok() ? (r.applied().isEmpty() ? "unchanged" : "applied") : "rejected");
+    out.put("result", !r.ok() ? "rejected" : check ? "valid" : r.applied().isEmpty() ? "unchanged" : "applied");
     out.put("applied", r.applied());
+    out.put("changed", new java.util.TreeMap<>(r.changed()));
     out.put("problems", r.problems().stream().map(Problem::toString).toList());
     return out;
   }

@@ -3,9 +3,9 @@ package dev.relive.spring;
 import dev.relive.config.ConfigStatus;
 import dev.relive.config.Problem;
 import java.util.Locale;
-import org.springframework.boot.actuate.health.AbstractHealthIndicator;
-import org.springframework.boot.actuate.health.Health;
-import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.health.contributor.AbstractHealthIndicator;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.Status;
 
 /**
  * {@code relive} in {@code /actuator/health}: UP; when a record is degraded (serving its last good version

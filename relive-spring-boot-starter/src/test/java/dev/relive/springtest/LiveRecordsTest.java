@@ -11,6 +11,9 @@ import dev.relive.config.LiveConfig;
 import dev.relive.config.Participant;
 import dev.relive.config.ReloadEvent;
 import dev.relive.testsupport.K8sVolume;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
 import jakarta.validation.constraints.Min;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +25,8 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.actuate.health.HealthIndicator;
-import org.springframework.boot.actuate.health.Status;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -55,9 +58,27 @@ class LiveRecordsTest {
   /** A client rebuilt when ShopProps changes: prepared before the swap, committed after. */
   static final List<String> CLIENT = new CopyOnWriteArrayList<>();
 
+  /** Every observation Boot's registry finishes, as name and key values. */
+  static final List<String> OBSERVED = new CopyOnWriteArrayList<>();
+
   @SpringBootApplication
   @EnableConfigurationProperties({AppProps.class, ShopProps.class})
   static class TestApp {
+    @Bean
+    ObservationHandler<Observation.Context> recorder() {
+      return new ObservationHandler<>() {
+        @Override
+        public void onStop(Observation.Context context) {
+          OBSERVED.add(context.getName() + " " + context.getLowCardinalityKeyValues());
+        }
+
+        @Override
+        public boolean supportsContext(Observation.Context context) {
+          return true;
+        }
+      };
+    }
+
     @Bean
     Participant<ShopProps> shopClient() {
       return (current, candidate) -> {
@@ -138,6 +159,7 @@ class LiveRecordsTest {
       LiveConfig<AppProps> app = live(context, AppProps.class);
       LiveConfig<ShopProps> shop = live(context, ShopProps.class);
       CLIENT.clear();
+      OBSERVED.clear();
       save(yml, "app:\n  pool-size: 0\nshop:\n  name: elsewhere\n");
       LiveRecords.Reload r = context.getBean(LiveRecords.class).reload("test");
       assertThat(r.ok()).isFalse();
@@ -157,9 +179,21 @@ class LiveRecordsTest {
       ReliveEndpoint endpoint = context.getBean(ReliveEndpoint.class);
       assertThat(endpoint.status()).containsKeys("AppProps", "ShopProps");
       save(yml, "app:\n  pool-size: 9\nshop:\n  name: elsewhere\n");
-      assertThat(endpoint.reload()).containsEntry("result", "applied");
+      assertThat(endpoint.reload(true)).containsEntry("result", "valid")
+          .containsEntry("changed", Map.of("AppProps", List.of("app.pool-size"), "ShopProps", List.of("shop.name")));
+      assertThat(app.get().poolSize()).as("a dry run swaps nothing").isEqualTo(8);
+      assertThat(endpoint.reload(null)).containsEntry("result", "applied");
       assertThat(app.get().poolSize()).isEqualTo(9);
       assertThat(endpoint.history("AppProps")).hasSize(2);
+
+      MeterRegistry meters = context.getBean(MeterRegistry.class);
+      assertThat(meters.get("relive.config.version").tag("config", "AppProps").gauge().value()).isEqualTo(2);
+      assertThat(meters.get("relive.rejections").tag("config", "AppProps").counters())
+          .as("Boot validates while it binds").extracting(c -> c.getId().getTag("reason") + "=" + c.count())
+          .contains("bind=1.0");
+      assertThat(OBSERVED).filteredOn(o -> o.startsWith("relive.reload")).hasSize(3)
+          .anySatisfy(o -> assertThat(o).contains("relive.outcome=refused"))
+          .anySatisfy(o -> assertThat(o).contains("relive.outcome=applied"));
     }
   }
 

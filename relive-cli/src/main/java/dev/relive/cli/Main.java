@@ -15,9 +15,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "relive", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
     description = "Check, watch and compare live configuration files; follow and roll them out on etcd; run a "
-        + "project as you edit it (dev); run the demo.",
+        + "project as you edit it (dev); upgrade a service without dropping a connection (serve); run the demo.",
     subcommands = {CheckCommand.class, WatchCommand.class, DiffCommand.class, FleetCommand.class, DevCommand.class,
-        DemoCommand.class,
+        ServeCommand.class, DemoCommand.class,
         CommandLine.HelpCommand.class, AutoComplete.GenerateCompletion.class})
 public final class Main {
   /**

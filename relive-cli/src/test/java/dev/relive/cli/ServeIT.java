@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.relive.cli.serveapp.JettyApp;
 import dev.relive.cli.serveapp.LoadClient;
+import dev.relive.cli.serveapp.NettyApp;
 import dev.relive.cli.serveapp.NioApp;
 import dev.relive.handoff.serve.Notify;
 import java.nio.file.Files;
@@ -17,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * relive serve end to end: the packaged CLI supervising a real NIO server (the test's NioApp) on a socket it
@@ -36,11 +40,15 @@ class ServeIT {
     final List<JsonNode> events = new ArrayList<>();
 
     Served(Map<String, String> env, String... options) throws Exception {
+      this(env, NioApp.class, options);
+    }
+
+    Served(Map<String, String> env, Class<?> app, String... options) throws Exception {
       List<String> args = new ArrayList<>(List.of("serve", "--json", "--listen", "127.0.0.1:0", "--run-dir",
           dir.resolve("run").toString(), "--drain", "10s"));
       args.addAll(List.of(options));
       args.addAll(List.of("--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-          System.getProperty("java.class.path"), NioApp.class.getName(), version().toString()));
+          System.getProperty("java.class.path"), app.getName(), version().toString()));
       cli = CliProcess.start(dir, env, args.toArray(String[]::new));
       port = Integer.parseInt(next("started").get("listen").asText().replaceAll(".*:", ""));
       assertThat(next("ready").get("generation").asInt()).isEqualTo(1);
@@ -103,6 +111,28 @@ class ServeIT {
       assertThat(s.events).extracting(e -> e.get("event").asText()).contains("upgrade-started", "switched",
           "drained", "exited");
       assertThat(s.cli.pid()).as("the supervisor's pid never changes").isEqualTo(s.cli.pid());
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(classes = {JettyApp.class, NettyApp.class})
+  void jettyAndNetty_adoptTheSocket_upgradeUnderLoad_andPauseAndResumeForABake(Class<?> app) throws Exception {
+    setVersion("v1");
+    try (Served s = new Served(Map.of(), app, "--bake", "2s")) {
+      try (LoadClient load = new LoadClient(s.port, 16)) {
+        for (int i = 2; i <= 3; i++) {
+          setVersion("v" + i);
+          assertThat(s.upgrade().out()).startsWith("switched: generation " + i + " serves");
+          assertThat(s.next("drained").get("killed").asBoolean()).as("drained by itself").isFalse();
+        }
+        setVersion("dies");
+        assertThat(s.upgrade().out()).startsWith("rolled-back: generation 4 exited with code 4 during the bake");
+        long before = load.bodies().getOrDefault("v3", 0L);
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> load.bodies().getOrDefault("v3", 0L) > before + 100);
+        load.stop();
+        assertThat(load.failures()).as("failed requests").isEmpty();
+        assertThat(load.bodies()).containsKeys("v1", "v2", "v3");
+      }
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.relive.handoff;
 
 import java.io.BufferedReader;
+import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -10,6 +12,7 @@ import java.nio.channels.Channel;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import org.jspecify.annotations.Nullable;
 
@@ -85,6 +88,41 @@ public final class Handoff implements AutoCloseable {
     }
     throw new IOException(GENERATION + " is set but fd 0 is not a listening socket (" + inherited
         + "): start the application through relive serve, or unset " + GENERATION);
+  }
+
+  /**
+   * Stops this process accepting on the inherited socket, for good: closes this process's copy of it, which
+   * leaves the socket open and listening in the supervisor and the other generations, and wakes a thread
+   * blocked in {@code accept()} without a connection (a server's own pause often makes a connection to wake it,
+   * which under a shared socket another generation may take, leaving this one to accept — and drop — a real
+   * one). Nothing outside {@code relive serve}.
+   *
+   * <p>Closing an inherited channel makes the JDK point fds 0, 1 and 2 at /dev/null; so standard output and
+   * error are reopened first (Linux: {@code /proc/self/fd/1} and {@code 2}, the pipes relive serve reads) and
+   * {@code System.out}/{@code System.err} replaced, so that logging through them (Logback's console appender,
+   * Log4j's with {@code follow="true"}) goes on to the supervisor.
+   */
+  public static void stopAccepting() throws IOException {
+    if (!supervised() || !(System.inheritedChannel() instanceof ServerSocketChannel server)) {
+      return;
+    }
+    PrintStream out = reopen(1);
+    PrintStream err = reopen(2);
+    server.close();
+    if (out != null) {
+      System.setOut(out);
+    }
+    if (err != null) {
+      System.setErr(err);
+    }
+  }
+
+  private static @Nullable PrintStream reopen(int fd) {
+    try {
+      return new PrintStream(new FileOutputStream("/proc/self/fd/" + fd, true), true, Charset.defaultCharset());
+    } catch (IOException e) {
+      return null; // not reopenable (a socket): output after the close is lost, serving is not affected
+    }
   }
 
   /**

@@ -13,6 +13,8 @@ import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
 import org.springframework.boot.health.contributor.HealthIndicator;
@@ -93,6 +95,19 @@ public class ReliveAutoConfiguration {
     @ConditionalOnEnabledHealthIndicator("relive")
     HealthIndicator reliveHealthIndicator(LiveRecords records, ReliveProperties settings) {
       return new ReliveHealthIndicator(records, settings.getDegradedStatus());
+    }
+  }
+
+  /** Under relive serve (which sets RELIVE_GENERATION): Tomcat on the inherited socket, ready, pause, drain. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = {"dev.relive.handoff.Handoff", "org.apache.catalina.connector.Connector",
+      "org.springframework.boot.tomcat.TomcatConnectorCustomizer"})
+  @ConditionalOnProperty(name = "RELIVE_GENERATION")
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
+  static class Serve {
+    @Bean
+    ReliveServe reliveServe() {
+      return new ReliveServe();
     }
   }
 

@@ -22,6 +22,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * Handoff, answers every request with its version, pauses, resumes and drains on request. Its version file
  * says what it is and how it behaves: {@code v2} (a version), {@code crash} (exits at start), {@code hang}
  * (never ready), {@code sick} (ready, then its health probe fails), {@code slow} (ready after two seconds).
+ *
+ * <p>For the benchmark's peers it can also bind a port of its own ({@code NIOAPP_PORT}), with {@code
+ * SO_REUSEPORT} when {@code NIOAPP_REUSEPORT=1}; SIGTERM then drains it the same way (stop accepting, {@code
+ * Connection: close} on each connection's next response, exit when none is left).
  */
 public final class NioApp {
   private final Selector selector = Selector.open();
@@ -57,7 +61,38 @@ public final class NioApp {
       });
       health.start();
     }
-    NioApp app = new NioApp(Handoff.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080)), version);
+    String ownPort = System.getenv("NIOAPP_PORT");
+    ServerSocketChannel channel;
+    if (ownPort != null) {
+      channel = ServerSocketChannel.open();
+      channel.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+      if ("1".equals(System.getenv("NIOAPP_REUSEPORT"))) {
+        channel.setOption(java.net.StandardSocketOptions.SO_REUSEPORT, true);
+      }
+      channel.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), Integer.parseInt(ownPort)), 4096);
+    } else {
+      channel = Handoff.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 8080));
+    }
+    NioApp app = new NioApp(channel, version);
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      app.run(() -> {
+        app.draining = true;
+        app.acceptKey.cancel();
+        if (ownPort != null) {
+          try {
+            channel.close(); // its own socket: closing it is how it stops accepting
+          } catch (IOException e) {
+            // closing anyway
+          }
+        }
+      });
+      try {
+        done.await(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }));
     Handoff handoff = Handoff.connect(new Handoff.Listener() {
       @Override
       public void pause() {
@@ -91,6 +126,7 @@ public final class NioApp {
     System.out.println("ready " + version);
     app.loop();
     System.out.println("drained");
+    done.countDown();
     System.exit(0); // the health server's threads would keep the JVM up
   }
 

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.relive.cli.serveapp.JettyApp;
-import dev.relive.cli.serveapp.LoadClient;
+import dev.relive.handoff.testing.LoadClient;
 import dev.relive.cli.serveapp.NettyApp;
 import dev.relive.cli.serveapp.NioApp;
 import dev.relive.handoff.serve.Notify;

@@ -1,4 +1,4 @@
-package dev.relive.cli.serveapp;
+package dev.relive.handoff.testing;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;

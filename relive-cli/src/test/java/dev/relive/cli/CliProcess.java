@@ -43,6 +43,14 @@ final class CliProcess implements AutoCloseable {
     return new CliProcess(pb.start());
   }
 
+  /** The packaged CLI started by another program: {@code wrapper} then {@code java -jar relive.jar args}. */
+  static CliProcess startWrapped(Path workDir, List<String> wrapper, String... args) throws IOException {
+    List<String> command = new ArrayList<>(wrapper);
+    command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar()));
+    command.addAll(List.of(args));
+    return new CliProcess(new ProcessBuilder(command).directory(workDir.toFile()).start());
+  }
+
   private static String jar() {
     String jar = System.getProperty("relive.jar");
     if (jar == null) {

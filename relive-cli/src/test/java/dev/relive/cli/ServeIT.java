@@ -44,12 +44,34 @@ class ServeIT {
     }
 
     Served(Map<String, String> env, Class<?> app, String... options) throws Exception {
+      this(null, env, app, options);
+    }
+
+    /** With {@code wrapper}: relive serve started by it (systemd-socket-activate). */
+    Served(@org.jspecify.annotations.Nullable List<String> wrapper, Map<String, String> env, Class<?> app,
+        String... options) throws Exception {
       List<String> args = new ArrayList<>(List.of("serve", "--json", "--listen", "127.0.0.1:0", "--run-dir",
           dir.resolve("run").toString(), "--drain", "10s"));
       args.addAll(List.of(options));
       args.addAll(List.of("--", Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
           System.getProperty("java.class.path"), app.getName(), version().toString()));
-      cli = CliProcess.start(dir, env, args.toArray(String[]::new));
+      cli = wrapper == null ? CliProcess.start(dir, env, args.toArray(String[]::new))
+          : CliProcess.startWrapped(dir, wrapper, args.toArray(String[]::new));
+      if (wrapper != null) {
+        // systemd-socket-activate starts its program on the first connection: make one, once it listens.
+        int activationPort = Integer.parseInt(wrapper.get(2).replaceAll(".*:", ""));
+        CompletableFuture.runAsync(() -> {
+          for (int attempt = 0; attempt < 600; attempt++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", activationPort)) {
+              s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+              s.getInputStream().readAllBytes();
+              return;
+            } catch (java.io.IOException notYet) {
+              java.util.concurrent.locks.LockSupport.parkNanos(50_000_000L);
+            }
+          }
+        });
+      }
       port = Integer.parseInt(next("started").get("listen").asText().replaceAll(".*:", ""));
       assertThat(next("ready").get("generation").asInt()).isEqualTo(1);
     }
@@ -210,6 +232,30 @@ class ServeIT {
       assertThat(second.exit()).as(second.out()).isEqualTo(1);
       assertThat(second.out()).isEqualTo("refused: an upgrade is already in progress; try again when it has finished");
       assertThat(first.get().out()).startsWith("switched: generation 2 serves");
+    }
+  }
+
+  @Test
+  void takesTheSocketFromSystemdSocketActivation_andUpgradesOnSighup() throws Exception {
+    setVersion("v1");
+    int free;
+    try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      free = probe.getLocalPort();
+    }
+    List<String> activate = List.of("systemd-socket-activate", "-l", "127.0.0.1:" + free);
+    try (Served s = new Served(activate, Map.of(), NioApp.class)) {
+      assertThat(s.events.get(0).get("listen").asText()).isEqualTo("systemd:" + free);
+      assertThat(s.port).isEqualTo(free);
+      try (LoadClient load = new LoadClient(s.port, 8)) {
+        setVersion("v2");
+        s.cli.signal("HUP");
+        assertThat(s.next("upgrade-started").get("cause").asText()).isEqualTo("SIGHUP");
+        assertThat(s.next("switched").get("to").asInt()).isEqualTo(2);
+        long before = load.bodies().getOrDefault("v2", 0L);
+        org.awaitility.Awaitility.await().atMost(WAIT).until(() -> load.bodies().getOrDefault("v2", 0L) > before + 100);
+        load.stop();
+        assertThat(load.failures()).isEmpty();
+      }
     }
   }
 

@@ -40,8 +40,13 @@ class ServedAppTest {
         runDir.toString(), "--", java, "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         ServedApp.class.getName(), release.toString()).redirectError(dir.resolve("serve.err").toFile()).start();
     BlockingQueue<String> events = new LinkedBlockingQueue<>();
-    Thread pump = new Thread(() -> new BufferedReader(new InputStreamReader(serve.getInputStream(),
-        StandardCharsets.UTF_8)).lines().forEach(events::add));
+    Thread pump = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+        in.lines().forEach(events::add);
+      } catch (java.io.IOException | java.io.UncheckedIOException e) {
+        // relive serve was stopped
+      }
+    });
     pump.setDaemon(true);
     pump.start();
     try {

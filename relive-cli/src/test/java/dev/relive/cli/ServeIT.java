@@ -72,8 +72,13 @@ class ServeIT {
           }
         });
       }
-      port = Integer.parseInt(next("started").get("listen").asText().replaceAll(".*:", ""));
-      assertThat(next("ready").get("generation").asInt()).isEqualTo(1);
+      try {
+        port = Integer.parseInt(next("started").get("listen").asText().replaceAll(".*:", ""));
+        assertThat(next("ready").get("generation").asInt()).isEqualTo(1);
+      } catch (Exception | AssertionError e) {
+        cli.close(); // nothing started by a failed test is left running
+        throw e;
+      }
     }
 
     /** The next event named {@code name}; those before it are kept in {@link #events}. */

@@ -65,7 +65,8 @@ public final class DevLoopLatency {
       public void started(int generation, long pid, Map<String, Long> ms) {}
 
       @Override
-      public void reloaded(int generation, long pid, String tier, List<String> changed, Map<String, Long> ms) {
+      public void reloaded(int generation, long pid, String tier, String reason, List<String> changed,
+          Map<String, Long> ms) {
         reloads.add(ms);
       }
 

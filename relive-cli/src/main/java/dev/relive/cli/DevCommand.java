@@ -31,7 +31,8 @@ import picocli.CommandLine.Spec;
         "Refuses to run where RELIVE_ENV says staging or production. Exits 0 on SIGINT or SIGTERM.",
         "With --json, standard output carries only these lines (the app's output goes to standard error):",
         "{\"event\":\"started\",\"generation\":1,\"pid\":N,\"ms\":{\"compile\",\"start\",\"total\"}}",
-        "{\"event\":\"reloaded\",\"generation\":N,\"pid\":N,\"tier\":\"restart\",\"changed\":[...],\"ms\":{\"detect\",\"compile\",\"restart\",\"total\"}}",
+        "{\"event\":\"reloaded\",\"generation\":N,\"pid\":N,\"tier\":\"hotswap|restart\",\"reason\":\"...\",\"changed\":[...],",
+        "  \"ms\":{\"detect\",\"compile\",\"swap\" or \"stop\",\"restart\",\"total\"}}",
         "{\"event\":\"build-failed\",\"generation\":N,\"serving\":M,\"problems\":[{\"file\",\"line\",\"column\",\"message\"}]}",
         "{\"event\":\"app-exited\",\"generation\":N,\"code\":C}"})
 final class DevCommand implements Callable<Integer> {
@@ -162,17 +163,24 @@ final class DevCommand implements Callable<Integer> {
     }
 
     @Override
-    public synchronized void reloaded(int generation, long pid, String tier, List<String> changed, Map<String, Long> ms) {
+    public synchronized void reloaded(int generation, long pid, String tier, String reason, List<String> changed,
+        Map<String, Long> ms) {
       if (json) {
-        ObjectNode line = event("reloaded").put("generation", generation).put("pid", pid).put("tier", tier);
+        ObjectNode line = event("reloaded").put("generation", generation).put("pid", pid).put("tier", tier)
+            .put("reason", reason);
         ArrayNode c = line.putArray("changed");
         changed.forEach(c::add);
         line.set("ms", Loading.JSON.valueToTree(ms));
         emit(line);
       } else {
+        StringBuilder phases = new StringBuilder();
+        ms.forEach((k, v) -> {
+          if (!k.equals("total")) {
+            phases.append(phases.length() == 0 ? "" : ", ").append(k).append(' ').append(v);
+          }
+        });
         say("build " + generation + " serving (" + tier + ", pid " + pid + ") after " + String.join(", ", changed)
-            + ": " + ms.get("total") + " ms (detect " + ms.get("detect") + ", compile " + ms.get("compile") + ", restart "
-            + ms.get("restart") + ")");
+            + ": " + ms.get("total") + " ms (" + phases + "); " + reason);
       }
     }
 

@@ -14,8 +14,12 @@ public interface DevEvents {
   /** The first generation started; {@code ms} has compile, start and total. */
   void started(int generation, long pid, Map<String, Long> ms);
 
-  /** A later generation serves the new build; {@code ms} has detect, compile, restart and total. */
-  void reloaded(int generation, long pid, String tier, List<String> changed, Map<String, Long> ms);
+  /**
+   * The new build serves: {@code tier} {@code hotswap} (classes redefined in the running JVM; {@code ms} has
+   * detect, compile, swap, total) or {@code restart} (a new JVM; detect, compile, stop, restart, total), and
+   * {@code reason} why that tier.
+   */
+  void reloaded(int generation, long pid, String tier, String reason, List<String> changed, Map<String, Long> ms);
 
   /** Build {@code generation} failed; the last good build keeps serving (if there is one). */
   void buildFailed(int generation, List<Problem> problems, int serving);

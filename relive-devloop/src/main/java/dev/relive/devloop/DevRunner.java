@@ -22,6 +22,7 @@ import org.jspecify.annotations.Nullable;
  */
 public final class DevRunner implements AutoCloseable {
   /** Options that make a development JVM start sooner: C1 only, the serial collector, the JDK's class archive. */
+  private static final String RUNNING = "running";
   static final List<String> FAST_START = List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto");
 
   private final Path dir;
@@ -33,6 +34,9 @@ public final class DevRunner implements AutoCloseable {
   private int generation;
   private int serving;
   private @Nullable ClassArchive archive;
+  private @Nullable HotSwap hotswap;
+  /** The build the application runs: what {@code .relive-dev/current}, on its class path, points at. */
+  private @Nullable Path servingOutput;
   private List<Path> archivedClasspath = List.of();
 
   public DevRunner(Path dir, DevSettings settings, DevEvents events) {
@@ -70,7 +74,8 @@ public final class DevRunner implements AutoCloseable {
     Map<Path, ProjectFiles.Stamp> previous = files.scan();
     List<Path> classpath = null;
     boolean needFull = true;
-    try (TreeWatcher watcher = new TreeWatcher(files)) {
+    try (TreeWatcher watcher = new TreeWatcher(files); HotSwap agents = new HotSwap(work)) {
+      hotswap = agents;
       long firstEvent = 0;
       Set<Path> changed = new TreeSet<>(previous.keySet());
       Set<Path> deleted = new TreeSet<>();
@@ -119,33 +124,42 @@ public final class DevRunner implements AutoCloseable {
         } else {
           Path output = Path.of(String.valueOf(java.util.Objects.requireNonNull(result).output()));
           AppProcess old = app;
-          if (old != null) {
-            old.stop(signal, settings.killDelay());
-            ClassArchive cds = archive;
-            if (cds != null) {
-              cds.dumpInBackground(); // the run that just ended listed its classes
+          String reason = old == null ? "first start" : hotswapBlocker(classpathChanged, changed, resourceDirs);
+          HotSwap.Plan plan = null;
+          if (old != null && reason == null) {
+            plan = HotSwap.plan(java.util.Objects.requireNonNull(servingOutput), output, main);
+            reason = plan.refusal();
+            if (reason == null && !old.alive()) {
+              reason = "generation " + old.generation() + " is not running";
+            }
+            if (reason == null && !agents.connected(old.generation())) {
+              reason = "the agent of generation " + old.generation() + " is not connected";
             }
           }
-          long stopped = System.nanoTime();
-          AppProcess started = start(build, main, output, List.copyOf(classpath));
-          app = started;
-          long restarted = System.nanoTime();
-          Map<String, Long> ms = new LinkedHashMap<>();
-          if (serving == 0) {
-            ms.put("compile", millis(began, compiled));
-            ms.put("start", millis(compiled, restarted));
-            ms.put("total", millis(began, restarted));
-            serving = build;
-            events.started(build, started.pid(), ms);
-          } else {
-            long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
-            ms.put("detect", detect);
-            ms.put("compile", millis(began, compiled));
-            ms.put("restart", millis(compiled, restarted));
-            ms.put("stop", millis(compiled, stopped));
-            ms.put("total", detect + millis(began, restarted));
-            serving = build;
-            events.reloaded(build, started.pid(), "restart", changed.stream().map(this::relative).toList(), ms);
+          if (old != null && plan != null && reason == null) {
+            point(output);
+            reason = agents.redefine(old.generation(), plan.redefine());
+            if (reason == null) {
+              long swapped = System.nanoTime();
+              Map<String, Long> ms = new LinkedHashMap<>();
+              long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
+              ms.put("detect", detect);
+              ms.put("compile", millis(began, compiled));
+              ms.put("swap", millis(compiled, swapped));
+              ms.put("total", detect + millis(began, swapped));
+              serving = build;
+              servingOutput = output;
+              List<String> why = new ArrayList<>();
+              why.add("method bodies only: " + plan.redefine().size() + " class(es) redefined"
+                  + (plan.added().isEmpty() ? "" : ", " + plan.added().size() + " new"));
+              why.addAll(plan.notes());
+              events.reloaded(build, old.pid(), "hotswap", String.join("; ", why),
+                  changed.stream().map(this::relative).toList(), ms);
+            }
+          }
+          if (reason != null) {
+            restart(build, main, output, List.copyOf(classpath), reason, old, signal, began, compiled, firstEvent,
+                changed);
           }
           cleanBuilds(output);
         }
@@ -164,6 +178,7 @@ public final class DevRunner implements AutoCloseable {
       }
     } finally {
       stopApp(signal);
+      hotswap = null;
       ClassArchive cds = archive;
       if (cds != null) {
         cds.close();
@@ -171,11 +186,52 @@ public final class DevRunner implements AutoCloseable {
     }
   }
 
+  /** The restart tier: stop the running generation (if any), start one on {@code output}. */
+  private void restart(int build, String main, Path output, List<Path> classpath, String reason,
+      @Nullable AppProcess old, String signal, long began, long compiled, long firstEvent, Set<Path> changed)
+      throws IOException {
+    if (old != null) {
+      old.stop(signal, settings.killDelay());
+      HotSwap agents = hotswap;
+      if (agents != null) {
+        agents.forget(old.generation());
+      }
+      ClassArchive cds = archive;
+      if (cds != null) {
+        cds.dumpInBackground(); // the run that just ended listed its classes
+      }
+    }
+    long stopped = System.nanoTime();
+    point(output);
+    servingOutput = output;
+    AppProcess started = start(build, main, classpath);
+    app = started;
+    long restarted = System.nanoTime();
+    Map<String, Long> ms = new LinkedHashMap<>();
+    if (serving == 0) {
+      ms.put("compile", millis(began, compiled));
+      ms.put("start", millis(compiled, restarted));
+      ms.put("total", millis(began, restarted));
+      serving = build;
+      events.started(build, started.pid(), ms);
+    } else {
+      long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
+      ms.put("detect", detect);
+      ms.put("compile", millis(began, compiled));
+      ms.put("restart", millis(compiled, restarted));
+      ms.put("stop", millis(compiled, stopped));
+      ms.put("total", detect + millis(began, restarted));
+      serving = build;
+      events.reloaded(build, started.pid(), "restart", String.valueOf(reason),
+          changed.stream().map(this::relative).toList(), ms);
+    }
+  }
+
   /**
    * Starts a generation: the dependencies first (so their class archive applies), then the build; the
    * archive's options, the fast-start options, then the project's own (which win).
    */
-  private AppProcess start(int build, String main, Path output, List<Path> classpath) throws IOException {
+  private AppProcess start(int build, String main, List<Path> classpath) throws IOException {
     ClassArchive cds = archive;
     if (cds == null || !classpath.equals(archivedClasspath)) {
       cds = new ClassArchive(work, classpath);
@@ -186,10 +242,14 @@ public final class DevRunner implements AutoCloseable {
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(cds.options());
     command.addAll(FAST_START);
+    HotSwap agents = hotswap;
+    if (agents != null) {
+      command.addAll(agents.jvmOptions());
+    }
     command.addAll(settings.jvmArgs());
     StringBuilder cp = new StringBuilder();
     classpath.forEach(p -> cp.append(p).append(java.io.File.pathSeparatorChar));
-    cp.append(output);
+    cp.append(work.resolve(RUNNING)); // the serving build, kept in step by HotSwap: new classes load from it
     command.add("-cp");
     command.add(cp.toString());
     command.add(main);
@@ -197,7 +257,65 @@ public final class DevRunner implements AutoCloseable {
     Map<String, String> env = new LinkedHashMap<>(settings.env());
     env.put("RELIVE_DEV_GENERATION", Integer.toString(build));
     env.put("RELIVE_DEV_PID", Long.toString(ProcessHandle.current().pid()));
+    if (agents != null) {
+      env.putAll(agents.environment());
+    }
     return AppProcess.start(command, env, dir, build, events::output, code -> events.appExited(build, code));
+  }
+
+  /**
+   * Why a build cannot be hot-swapped whatever its classes say (the classpath or a resource changed), or null.
+   */
+  private static @Nullable String hotswapBlocker(boolean classpathChanged, Set<Path> changed, List<Path> resourceDirs) {
+    if (classpathChanged) {
+      return "the dependencies changed";
+    }
+    for (Path p : changed) {
+      if (resourceDirs.stream().anyMatch(p::startsWith)) {
+        return "a resource changed (" + p.getFileName() + ")";
+      }
+      if (!p.toString().endsWith(".java")) {
+        return p.getFileName() + " changed";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Makes {@code .relive-dev/running}, the directory on the application's class path, mirror {@code build}
+   * (hard links; changed files replaced, files gone removed). Not a symbolic link: the JDK's class loader
+   * resolves its directories once, so a new class in a later build would not be found through a link.
+   */
+  private void point(Path build) throws IOException {
+    Path running = work.resolve(RUNNING);
+    Files.createDirectories(running);
+    Set<Path> wanted = new java.util.HashSet<>();
+    try (Stream<Path> s = Files.walk(build)) {
+      for (Path from : (Iterable<Path>) s::iterator) {
+        Path rel = build.relativize(from);
+        Path to = running.resolve(rel.toString());
+        wanted.add(rel);
+        if (Files.isDirectory(from)) {
+          Files.createDirectories(to);
+        } else if (!Files.exists(to) || !Files.isSameFile(from, to)) {
+          Path tmp = to.resolveSibling(to.getFileName() + ".relive-tmp");
+          Files.deleteIfExists(tmp);
+          try {
+            Files.createLink(tmp, from);
+          } catch (IOException | UnsupportedOperationException e) {
+            Files.copy(from, tmp);
+          }
+          Files.move(tmp, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    }
+    try (Stream<Path> s = Files.walk(running)) {
+      List<Path> gone = s.filter(p -> !wanted.contains(running.relativize(p))).sorted(java.util.Comparator.reverseOrder())
+          .toList();
+      for (Path p : gone) {
+        Files.deleteIfExists(p);
+      }
+    }
   }
 
   private List<DevEvents.Problem> beforeBuild() throws IOException, InterruptedException {

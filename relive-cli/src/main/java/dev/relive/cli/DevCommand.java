@@ -72,6 +72,11 @@ final class DevCommand implements Callable<Integer> {
       description = "how long files must stay unchanged before a build (default 100ms)")
   @Nullable String quietPeriod;
 
+  @Option(names = "--listen", paramLabel = "HOST:PORT",
+      description = "hold the app's listening socket across restarts (the app adopts it from fd 0: "
+          + "System.inheritedChannel(), Handoff.listen); a request during a restart waits for the new code")
+  @Nullable String listen;
+
   @Option(names = "--json", description = "print the events as JSON lines (the contract above)")
   boolean json;
 
@@ -123,6 +128,9 @@ final class DevCommand implements Callable<Integer> {
     }
     if (quietPeriod != null) {
       overrides.put("quietPeriod", Durations.parse(quietPeriod, "--quiet-period"));
+    }
+    if (listen != null) {
+      overrides.put("listen", listen);
     }
     DevSettings settings = DevSettings.load(project).with(overrides);
     settings.fenced(System.getenv()).ifPresent(why -> {

@@ -175,6 +175,79 @@ class DevIT {
     await().atMost(WAIT).until(() -> get(port).startsWith("(down"));
   }
 
+  /** An app that serves on the socket relive dev holds (fd 0), and finishes the request in hand on SIGTERM. */
+  private static final String HELD_PORT_APP = """
+      package app;
+      import java.nio.ByteBuffer;
+      import java.nio.channels.ServerSocketChannel;
+      import java.nio.channels.SocketChannel;
+      import java.util.concurrent.CountDownLatch;
+      import java.util.concurrent.TimeUnit;
+      public class Main {
+        public static void main(String[] a) throws Exception {
+          ServerSocketChannel server = (ServerSocketChannel) System.inheritedChannel();
+          CountDownLatch done = new CountDownLatch(1);
+          Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try { server.close(); done.await(5, TimeUnit.SECONDS); } catch (Exception e) { }
+          }));
+          while (true) {
+            SocketChannel c;
+            try { c = server.accept(); } catch (java.io.IOException closed) { done.countDown(); return; }
+            try (c) {
+              ByteBuffer in = ByteBuffer.allocate(4096);
+              while (!new String(in.array(), 0, in.position()).contains("\\r\\n\\r\\n") && c.read(in) > 0) { }
+              byte[] body = String.valueOf(Greeting.text()).getBytes();
+              c.write(ByteBuffer.wrap(("HTTP/1.0 200 OK\\r\\nContent-Length: " + body.length + "\\r\\n\\r\\n").getBytes()));
+              c.write(ByteBuffer.wrap(body));
+            }
+          }
+        }
+      }
+      """;
+
+  @Test
+  void theHeldPort_answersEveryRequestSentDuringRestarts() throws Exception {
+    int port = freePort();
+    save("src/app/Main.java", HELD_PORT_APP);
+    save("src/app/Greeting.java", "package app; public class Greeting { public static String text() { return \"v0\"; } }");
+    try (CliProcess dev = CliProcess.start(dir, "dev", "--json", "--src", "src", "--main", "app.Main",
+        "--quiet-period", "50ms", "--listen", "127.0.0.1:" + port)) {
+      assertThat(event(dev).get("event").asText()).as(dev.stderr()).isEqualTo("started");
+      await().atMost(WAIT).until(() -> get(port).equals("v0"));
+      List<String> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+      java.util.concurrent.atomic.AtomicLong answered = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+      Thread load = new Thread(() -> {
+        while (running.get()) {
+          String body = get(port);
+          if (body.startsWith("(down")) {
+            failures.add(body);
+          } else {
+            answered.incrementAndGet();
+          }
+        }
+      });
+      load.start();
+      try {
+        for (int i = 1; i <= 3; i++) {
+          // A new method each time: a structural change, so a restart (a new JVM) every time.
+          save("src/app/Greeting.java", "package app; public class Greeting { public static String text() { return \"v" + i
+              + "\"; } static void m" + i + "() {} }");
+          JsonNode e = event(dev);
+          assertThat(e.get("tier").asText()).isEqualTo("restart");
+          int want = i;
+          await().atMost(WAIT).until(() -> get(port).equals("v" + want));
+        }
+      } finally {
+        running.set(false);
+        load.join(10_000);
+      }
+      assertThat(failures).as("refused or cut requests during restarts").isEmpty();
+      assertThat(answered.get()).isPositive();
+      assertThat(dev.terminate()).isZero();
+    }
+  }
+
   @Test
   void aMavenProject_resolvesItsClasspath_andAPomChangeAddsADependency() throws Exception {
     int port = freePort();

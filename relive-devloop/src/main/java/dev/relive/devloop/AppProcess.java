@@ -30,12 +30,16 @@ final class AppProcess {
   /**
    * Starts a generation.
    *
+   * @param heldSocket whether the runner holds the app's listening socket on its fd 0, to give it to the app
    * @param output receives every line the application prints, prefixed {@code [gen N pid P]}
    * @param exited called with the exit code when it ends by itself (not when stopped)
    */
-  static AppProcess start(List<String> command, Map<String, String> env, Path dir, int generation,
+  static AppProcess start(List<String> command, Map<String, String> env, Path dir, int generation, boolean heldSocket,
       Consumer<String> output, Consumer<Integer> exited) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    if (heldSocket) {
+      pb.redirectInput(ProcessBuilder.Redirect.INHERIT); // fd 0: the socket the runner holds
+    }
     pb.environment().putAll(env);
     AppProcess app = new AppProcess(pb.start(), generation);
     String prefix = "[gen " + generation + " pid " + app.process.pid() + "] ";

@@ -1,6 +1,9 @@
 package dev.relive.devloop;
 
+import dev.relive.handoff.Handoff;
+import dev.relive.handoff.serve.HeldSocket;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,6 +38,7 @@ public final class DevRunner implements AutoCloseable {
   private int serving;
   private @Nullable ClassArchive archive;
   private @Nullable HotSwap hotswap;
+  private @Nullable HeldSocket held;
   /** The build the application runs: what {@code .relive-dev/current}, on its class path, points at. */
   private @Nullable Path servingOutput;
   private List<Path> archivedClasspath = List.of();
@@ -60,6 +64,10 @@ public final class DevRunner implements AutoCloseable {
     String signal = settings.signal();
     Files.createDirectories(work);
     cleanBuilds(null);
+    if (!settings.listen().isBlank() && held == null) {
+      held = HeldSocket.bindOnStdin(address(settings.listen()));
+      events.info("holding 127.0.0.1:" + held.port() + " across restarts (" + settings.listen() + ")");
+    }
     List<Path> sourceDirs = resolveAll(settings.sourceDirs());
     List<Path> resourceDirs = resolveAll(settings.resourceDirs());
     List<Path> roots = new ArrayList<>(sourceDirs);
@@ -260,7 +268,11 @@ public final class DevRunner implements AutoCloseable {
     if (agents != null) {
       env.putAll(agents.environment());
     }
-    return AppProcess.start(command, env, dir, build, events::output, code -> events.appExited(build, code));
+    if (held != null) {
+      env.put(Handoff.GENERATION, Integer.toString(build)); // Handoff.listen adopts the held socket
+    }
+    return AppProcess.start(command, env, dir, build, held != null, events::output,
+        code -> events.appExited(build, code));
   }
 
   /**
@@ -316,6 +328,15 @@ public final class DevRunner implements AutoCloseable {
         Files.deleteIfExists(p);
       }
     }
+  }
+
+  private static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("listen takes HOST:PORT, not '" + hostPort + "'");
+    }
+    return new InetSocketAddress(hostPort.substring(0, colon).replace("[", "").replace("]", ""),
+        Integer.parseInt(hostPort.substring(colon + 1).trim()));
   }
 
   private List<DevEvents.Problem> beforeBuild() throws IOException, InterruptedException {

@@ -39,6 +39,9 @@ import java.util.regex.Pattern;
  * @param stopSignal    TERM, INT or KILL
  * @param killDelay     how long after the stop signal the application is killed
  * @param fence         environment variables that, naming staging or production, make the runner refuse
+ * @param listen        {@code HOST:PORT} the runner binds and holds across restarts: every generation gets the
+ *                      socket as fd 0 ({@code System.inheritedChannel()}, {@code Handoff.listen}), so a request
+ *                      sent during a restart waits and is answered by the new code; empty: the app binds
  */
 public record DevSettings(
     @Default("") String main,
@@ -57,7 +60,8 @@ public record DevSettings(
     List<String> beforeBuild,
     @Default("TERM") String stopSignal,
     @Default("5s") Duration killDelay,
-    List<String> fence) {
+    List<String> fence,
+    @Default("") String listen) {
 
   /** {@code src}, or {@code src/main/java}. */
   public List<String> sourceDirs() {
@@ -147,9 +151,9 @@ public record DevSettings(
   /** A copy with the given non-empty values in place of these. */
   public DevSettings with(Map<String, Object> overrides) {
     List<Object> values = new ArrayList<>(List.of(main, src, resources, classpath, classpathCmd, maven, jvmArgs, args,
-        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence));
+        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence, listen));
     List<String> names = List.of("main", "src", "resources", "classpath", "classpathCmd", "maven", "jvmArgs", "args",
-        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence");
+        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence", "listen");
     overrides.forEach((k, v) -> {
       int i = names.indexOf(k);
       if (i < 0) {
@@ -162,7 +166,8 @@ public record DevSettings(
         (List<String>) values.get(3), (String) values.get(4), (String) values.get(5), (List<String>) values.get(6),
         (List<String>) values.get(7), (Map<String, String>) values.get(8), (Duration) values.get(9),
         (List<String>) values.get(10), (List<String>) values.get(11), (List<String>) values.get(12),
-        (List<String>) values.get(13), (String) values.get(14), (Duration) values.get(15), (List<String>) values.get(16));
+        (List<String>) values.get(13), (String) values.get(14), (Duration) values.get(15), (List<String>) values.get(16),
+        (String) values.get(17));
     return s;
   }
 
@@ -192,6 +197,10 @@ public record DevSettings(
 
         # stop-signal = "TERM"                   # TERM, INT or KILL
         # kill-delay = "5s"
+
+        # Hold the app's port across restarts: relive dev binds it and each generation adopts it from fd 0
+        # (System.inheritedChannel(): Jetty setInheritChannel, Tomcat/Spring Boot with relive-handoff, Netty).
+        # listen = "127.0.0.1:8080"
 
         # Refuse to run when one of these variables names staging or production.
         # fence = ["RELIVE_ENV", "APP_ENV"]

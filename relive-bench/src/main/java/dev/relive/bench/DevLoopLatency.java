@@ -43,22 +43,46 @@ public final class DevLoopLatency {
     System.out.printf("%d edits per row; JDK %s; 2 cores%n%n", edits, System.getProperty("java.version"));
     System.out.println("| app | runner | median ms | p90 ms | detect | compile | restart + first response |");
     System.out.println("|---|---|---:|---:|---:|---:|---:|");
+    boolean peers = !(args.length > 2 && args[2].equals("relive-only"));
     Path toy = toyApp(root.resolve("toy"), freePort());
     resolve(mvnw, toy);
-    row("toy HttpServer", "relive dev", relive(toy, edits));
-    row("toy HttpServer", "mvn compile + JVM restart", mvnRestart(mvnw, toy, edits, false));
+    for (Kind kind : Kind.values()) {
+      row("toy HttpServer", "relive dev, " + kind.label, relive(toy, edits, kind));
+    }
+    if (peers) {
+      row("toy HttpServer", "mvn compile + JVM restart", mvnRestart(mvnw, toy, edits, false));
+    }
     Path boot = bootApp(root.resolve("boot"), freePort());
     resolve(mvnw, boot);
-    row("Spring Boot web", "relive dev", relive(boot, edits));
-    row("Spring Boot web", "mvn compile + JVM restart", mvnRestart(mvnw, boot, edits, false));
-    row("Spring Boot web", "mvn compile + DevTools restart", mvnRestart(mvnw, boot, edits, true));
+    for (Kind kind : Kind.values()) {
+      row("Spring Boot web", "relive dev, " + kind.label, relive(boot, edits, kind));
+    }
+    if (peers) {
+      row("Spring Boot web", "mvn compile + JVM restart", mvnRestart(mvnw, boot, edits, false));
+      row("Spring Boot web", "mvn compile + DevTools restart", mvnRestart(mvnw, boot, edits, true));
+    }
     System.exit(0);
   }
 
-  /** One measured edit: total, and its parts (detect, compile, restart+first response). */
+  /** What an edit changes, and so which tier relive dev takes. */
+  enum Kind {
+    RESTART_ONLY("method body, --no-hotswap (restart)"), // first: its restarts make the class archive
+    NEW_METHOD("new method (restart)"),
+    BODY("method body (HotSwap)"),
+    NEW_CLASS("new class used by a body (HotSwap)");
+
+    final String label;
+
+    Kind(String label) {
+      this.label = label;
+    }
+  }
+
+  /** One measured edit: total, and its parts (detect, compile, swap or restart + first response). */
   record Sample(long total, long detect, long compile, long rest) {}
 
-  private static List<Sample> relive(Path app, int edits) throws Exception {
+  private static List<Sample> relive(Path app, int edits, Kind kind) throws Exception {
+    edit(app, "v0", Kind.BODY, 0);
     List<Map<String, Long>> reloads = new CopyOnWriteArrayList<>();
     DevEvents events = new DevEvents() {
       @Override
@@ -84,7 +108,8 @@ public final class DevLoopLatency {
       @Override
       public void info(String message) {}
     };
-    DevSettings settings = DevSettings.load(app).with(Map.of("maven", app.resolve("mvnw-offline").toString()));
+    DevSettings settings = DevSettings.load(app).with(Map.of("maven", app.resolve("mvnw-offline").toString(),
+        "hotswap", kind != Kind.RESTART_ONLY));
     DevRunner runner = new DevRunner(app, settings, events);
     Thread thread = new Thread(() -> {
       try {
@@ -98,7 +123,7 @@ public final class DevLoopLatency {
     awaitBody(port, "v0", 120_000);
     List<Sample> samples = new ArrayList<>();
     for (int i = 1; i <= edits + 3; i++) {
-      if (i == 3) { // after the first restart the runner dumps its class archive of the dependencies: let it
+      if (i == 3 && kind == Kind.RESTART_ONLY) { // after the first restart the runner dumps its class archive: let it
         await(() -> {
           try (var list = Files.list(app.resolve(".relive-dev"))) {
             return list.anyMatch(p -> p.getFileName().toString().endsWith(".jsa"));
@@ -108,7 +133,7 @@ public final class DevLoopLatency {
         });
       }
       long start = System.nanoTime();
-      edit(app, "v" + i);
+      edit(app, "v" + i, kind, i);
       awaitBody(port, "v" + i, 120_000);
       long total = millis(start);
       int n = i;
@@ -249,11 +274,25 @@ public final class DevLoopLatency {
   }
 
   private static void edit(Path app, String text) throws IOException {
+    edit(app, text, Kind.BODY, 0);
+  }
+
+  /** Saves Greeting (a rename over it, as editors do) so that it answers {@code text}, changing what {@code kind} says. */
+  private static void edit(Path app, String text, Kind kind, int n) throws IOException {
     Path file = app.resolve("src/main/java/app/Greeting.java");
     Files.createDirectories(file.getParent());
+    String body = "return \"" + text + "\";";
+    String more = "";
+    if (kind == Kind.NEW_CLASS) {
+      write(app.resolve("src/main/java/app/Part" + n + ".java"),
+          "package app;\nclass Part" + n + " {\n  static String text() {\n    return \"" + text + "\";\n  }\n}\n");
+      body = "return Part" + n + ".text();";
+    } else if (kind == Kind.NEW_METHOD) {
+      more = "  static void m" + n + "() {}\n";
+    }
     Path tmp = file.resolveSibling(".Greeting.java.tmp");
-    Files.writeString(tmp, "package app;\npublic class Greeting {\n  public static String text() {\n    return \""
-        + text + "\";\n  }\n}\n");
+    Files.writeString(tmp, "package app;\npublic class Greeting {\n  public static String text() {\n    " + body
+        + "\n  }\n" + more + "}\n");
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 

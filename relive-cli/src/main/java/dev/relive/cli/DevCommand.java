@@ -77,6 +77,9 @@ final class DevCommand implements Callable<Integer> {
           + "System.inheritedChannel(), Handoff.listen); a request during a restart waits for the new code")
   @Nullable String listen;
 
+  @Option(names = "--no-hotswap", description = "restart on every change, never redefine classes in the running JVM")
+  boolean noHotswap;
+
   @Option(names = "--json", description = "print the events as JSON lines (the contract above)")
   boolean json;
 
@@ -131,6 +134,9 @@ final class DevCommand implements Callable<Integer> {
     }
     if (listen != null) {
       overrides.put("listen", listen);
+    }
+    if (noHotswap) {
+      overrides.put("hotswap", false);
     }
     DevSettings settings = DevSettings.load(project).with(overrides);
     settings.fenced(System.getenv()).ifPresent(why -> {

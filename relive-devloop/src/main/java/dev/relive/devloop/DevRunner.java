@@ -83,7 +83,7 @@ public final class DevRunner implements AutoCloseable {
     List<Path> classpath = null;
     boolean needFull = true;
     try (TreeWatcher watcher = new TreeWatcher(files); HotSwap agents = new HotSwap(work)) {
-      hotswap = agents;
+      hotswap = settings.hotswap() ? agents : null;
       long firstEvent = 0;
       Set<Path> changed = new TreeSet<>(previous.keySet());
       Set<Path> deleted = new TreeSet<>();
@@ -94,7 +94,9 @@ public final class DevRunner implements AutoCloseable {
         int build = ++generation;
         List<DevEvents.Problem> problems = new ArrayList<>();
         if (classpathChanged) {
-          events.info(classpath == null ? "resolving the classpath" : "pom.xml changed: resolving the classpath again");
+          if (settings.classpath().isEmpty()) {
+            events.info(classpath == null ? "resolving the classpath" : "pom.xml changed: resolving the classpath again");
+          }
           try {
             classpath = Classpaths.resolve(dir, settings, work);
             needFull = true;
@@ -132,7 +134,8 @@ public final class DevRunner implements AutoCloseable {
         } else {
           Path output = Path.of(String.valueOf(java.util.Objects.requireNonNull(result).output()));
           AppProcess old = app;
-          String reason = old == null ? "first start" : hotswapBlocker(classpathChanged, changed, resourceDirs);
+          String reason = old == null ? "first start"
+              : !settings.hotswap() ? "hotswap = false" : hotswapBlocker(classpathChanged, changed, resourceDirs);
           HotSwap.Plan plan = null;
           if (old != null && reason == null) {
             plan = HotSwap.plan(java.util.Objects.requireNonNull(servingOutput), output, main);

@@ -42,6 +42,8 @@ import java.util.regex.Pattern;
  * @param listen        {@code HOST:PORT} the runner binds and holds across restarts: every generation gets the
  *                      socket as fd 0 ({@code System.inheritedChannel()}, {@code Handoff.listen}), so a request
  *                      sent during a restart waits and is answered by the new code; empty: the app binds
+ * @param hotswap       whether method-body changes are redefined in the running JVM (relive dev's agent) rather
+ *                      than restarting it
  */
 public record DevSettings(
     @Default("") String main,
@@ -61,7 +63,8 @@ public record DevSettings(
     @Default("TERM") String stopSignal,
     @Default("5s") Duration killDelay,
     List<String> fence,
-    @Default("") String listen) {
+    @Default("") String listen,
+    @Default("true") boolean hotswap) {
 
   /** {@code src}, or {@code src/main/java}. */
   public List<String> sourceDirs() {
@@ -151,9 +154,9 @@ public record DevSettings(
   /** A copy with the given non-empty values in place of these. */
   public DevSettings with(Map<String, Object> overrides) {
     List<Object> values = new ArrayList<>(List.of(main, src, resources, classpath, classpathCmd, maven, jvmArgs, args,
-        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence, listen));
+        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence, listen, hotswap));
     List<String> names = List.of("main", "src", "resources", "classpath", "classpathCmd", "maven", "jvmArgs", "args",
-        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence", "listen");
+        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence", "listen", "hotswap");
     overrides.forEach((k, v) -> {
       int i = names.indexOf(k);
       if (i < 0) {
@@ -167,7 +170,7 @@ public record DevSettings(
         (List<String>) values.get(7), (Map<String, String>) values.get(8), (Duration) values.get(9),
         (List<String>) values.get(10), (List<String>) values.get(11), (List<String>) values.get(12),
         (List<String>) values.get(13), (String) values.get(14), (Duration) values.get(15), (List<String>) values.get(16),
-        (String) values.get(17));
+        (String) values.get(17), (Boolean) values.get(18));
     return s;
   }
 
@@ -201,6 +204,9 @@ public record DevSettings(
         # Hold the app's port across restarts: relive dev binds it and each generation adopts it from fd 0
         # (System.inheritedChannel(): Jetty setInheritChannel, Tomcat/Spring Boot with relive-handoff, Netty).
         # listen = "127.0.0.1:8080"
+
+        # Redefine method-body changes in the running JVM (relive dev's agent) instead of restarting it.
+        # hotswap = true
 
         # Refuse to run when one of these variables names staging or production.
         # fence = ["RELIVE_ENV", "APP_ENV"]

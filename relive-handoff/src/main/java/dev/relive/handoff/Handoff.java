@@ -140,6 +140,14 @@ public final class Handoff implements AutoCloseable {
     Thread reader = new Thread(() -> handoff.read(listener), "relive-handoff");
     reader.setDaemon(true);
     reader.start();
+    // At exit HotSpot waits up to 300 ms for threads blocked in native code, as the reader is: close it first.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // exiting anyway
+      }
+    }, "relive-handoff-close"));
     return handoff;
   }
 

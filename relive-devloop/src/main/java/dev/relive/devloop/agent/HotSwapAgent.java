@@ -48,6 +48,15 @@ public final class HotSwapAgent {
     Thread t = new Thread(() -> serve(channel, secret, instrumentation), "relive-dev-agent");
     t.setDaemon(true);
     t.start();
+    // At exit HotSpot waits up to 300 ms for threads blocked in native code, as this one is in its read:
+    // closing the channel first lets the JVM exit at once.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // exiting anyway
+      }
+    }, "relive-dev-agent-close"));
   }
 
   /**

@@ -34,7 +34,8 @@ import picocli.CommandLine.Spec;
         "{\"event\":\"reloaded\",\"generation\":N,\"pid\":N,\"tier\":\"hotswap|restart\",\"reason\":\"...\",\"changed\":[...],",
         "  \"ms\":{\"detect\",\"compile\",\"swap\" or \"stop\",\"restart\",\"total\"}}",
         "{\"event\":\"build-failed\",\"generation\":N,\"serving\":M,\"problems\":[{\"file\",\"line\",\"column\",\"message\"}]}",
-        "{\"event\":\"app-exited\",\"generation\":N,\"code\":C}"})
+        "{\"event\":\"app-exited\",\"generation\":N,\"code\":C}",
+        "{\"event\":\"tests\",\"generation\":N,\"classes\":[...],\"passed\":N,\"failed\":M,\"failures\":[...],\"ms\":N}"})
 final class DevCommand implements Callable<Integer> {
   @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "the project (default: .)")
   @Nullable Path dir;
@@ -76,6 +77,9 @@ final class DevCommand implements Callable<Integer> {
       description = "hold the app's listening socket across restarts (the app adopts it from fd 0: "
           + "System.inheritedChannel(), Handoff.listen); a request during a restart waits for the new code")
   @Nullable String listen;
+
+  @Option(names = "--test", description = "after each good build, run the tests that reach a changed class")
+  boolean test;
 
   @Option(names = "--no-hotswap", description = "restart on every change, never redefine classes in the running JVM")
   boolean noHotswap;
@@ -137,6 +141,9 @@ final class DevCommand implements Callable<Integer> {
     }
     if (noHotswap) {
       overrides.put("hotswap", false);
+    }
+    if (test) {
+      overrides.put("test", true);
     }
     DevSettings settings = DevSettings.load(project).with(overrides);
     settings.fenced(System.getenv()).ifPresent(why -> {
@@ -226,6 +233,23 @@ final class DevCommand implements Callable<Integer> {
         emit(event("app-exited").put("generation", generation).put("code", code));
       } else {
         say("the application of build " + generation + " exited with code " + code + "; waiting for the next change");
+      }
+    }
+
+    @Override
+    public synchronized void tests(int generation, List<String> classes, int passed, int failed, List<String> failures,
+        long ms) {
+      if (json) {
+        ObjectNode line = event("tests").put("generation", generation);
+        ArrayNode c = line.putArray("classes");
+        classes.forEach(c::add);
+        line.put("passed", passed).put("failed", failed);
+        ArrayNode f = line.putArray("failures");
+        failures.forEach(f::add);
+        emit(line.put("ms", ms));
+      } else {
+        say("tests after build " + generation + ": " + passed + " passed, " + failed + " failed in " + ms + " ms ("
+            + String.join(", ", classes) + ")" + (failures.isEmpty() ? "" : "\n  " + String.join("\n  ", failures)));
       }
     }
 

@@ -286,6 +286,73 @@ class DevIT {
   }
 
   @Test
+  void affectedTests_runTheTestsThatReachTheChangedClass_andNotTheOthers() throws Exception {
+    int port = freePort();
+    save("pom.xml", """
+        <project xmlns="http://maven.apache.org/POM/4.0.0">
+          <modelVersion>4.0.0</modelVersion>
+          <groupId>test</groupId><artifactId>app</artifactId><version>1</version>
+          <properties><relive.main>app.Main</relive.main></properties>
+          <dependencies>
+            <dependency><groupId>org.junit.jupiter</groupId><artifactId>junit-jupiter</artifactId><version>5.11.4</version>
+              <scope>test</scope></dependency>
+          </dependencies>
+        </project>
+        """);
+    save("src/main/java/app/Main.java", server(port, ""));
+    save("src/main/java/app/Greeting.java",
+        "package app; public class Greeting { public static String text() { return \"hello\"; } }");
+    save("src/main/java/app/Other.java", "package app; public class Other { public static int two() { return 2; } }");
+    save("src/test/java/app/GreetingTest.java", """
+        package app;
+        import org.junit.jupiter.api.Test;
+        import static org.junit.jupiter.api.Assertions.assertEquals;
+        class GreetingTest {
+          @Test void greets() { assertEquals("hello", Greeting.text()); }
+          @Test void isShort() { assertEquals(true, Greeting.text().length() < 10); }
+        }
+        """);
+    save("src/test/java/app/OtherTest.java", """
+        package app;
+        import org.junit.jupiter.api.Test;
+        import static org.junit.jupiter.api.Assertions.assertEquals;
+        class OtherTest {
+          @Test void two() { assertEquals(2, Other.two()); }
+        }
+        """);
+    String maven = Path.of("..", "mvnw").toAbsolutePath().normalize() + " -o";
+    try (CliProcess dev = CliProcess.start(dir, "dev", "--json", "--test", "--maven", maven, "--quiet-period", "50ms")) {
+      assertThat(event(dev).get("event").asText()).as(dev.stderr()).isEqualTo("started");
+      await().atMost(WAIT).until(() -> get(port).equals("hello"));
+
+      save("src/main/java/app/Greeting.java",
+          "package app; public class Greeting { public static String text() { return \"bye\"; } }");
+      JsonNode tests = next(dev, "tests");
+      assertThat(tests.get("classes")).as(tests.toString()).extracting(JsonNode::asText).containsExactly("app.GreetingTest");
+      assertThat(tests.get("passed").asInt()).isEqualTo(1);
+      assertThat(tests.get("failed").asInt()).isEqualTo(1);
+      assertThat(tests.get("failures").get(0).asText()).startsWith("GreetingTest.greets()").contains("bye");
+      assertThat(get(port)).as("a failing test does not hold up the reload").isEqualTo("bye");
+
+      save("src/main/java/app/Other.java", "package app; public class Other { public static int two() { return Integer.parseInt(\"2\"); } }");
+      tests = next(dev, "tests");
+      assertThat(tests.get("classes")).extracting(JsonNode::asText).containsExactly("app.OtherTest");
+      assertThat(tests.get("passed").asInt()).isEqualTo(1);
+      assertThat(tests.get("failed").asInt()).isZero();
+      assertThat(dev.terminate()).isZero();
+    }
+  }
+
+  /** The next event called {@code name}, skipping others. */
+  private static JsonNode next(CliProcess dev, String name) throws Exception {
+    for (JsonNode e = event(dev); ; e = event(dev)) {
+      if (e.get("event").asText().equals(name)) {
+        return e;
+      }
+    }
+  }
+
+  @Test
   void theEnvironmentFence_refusesStagingAndProduction() throws Exception {
     save("src/app/Main.java", "package app; public class Main { public static void main(String[] a) {} }");
     for (String env : List.of("production", "Staging", "prod")) {

@@ -38,6 +38,23 @@ final class Classpaths {
         ? List.of(dir.resolve("pom.xml")) : List.of();
   }
 
+  /** The tests' classpath: {@code testClasspath}, else Maven's test scope, else the application's. */
+  static List<Path> resolveTests(Path dir, DevSettings s, Path cache)
+      throws Unresolved, IOException, InterruptedException {
+    if (!s.testClasspath().isEmpty()) {
+      List<Path> out = new ArrayList<>();
+      for (String entry : s.testClasspath()) {
+        out.addAll(expand(dir, entry));
+      }
+      return out;
+    }
+    Path pom = dir.resolve("pom.xml");
+    if (!Files.isRegularFile(pom) || !s.classpath().isEmpty() || !s.classpathCmd().isBlank()) {
+      return resolve(dir, s, cache);
+    }
+    return maven(dir, s, cache, pom, "test");
+  }
+
   static List<Path> resolve(Path dir, DevSettings s, Path cache) throws Unresolved, IOException, InterruptedException {
     if (!s.classpath().isEmpty()) {
       List<Path> out = new ArrayList<>();
@@ -57,13 +74,20 @@ final class Classpaths {
     if (!text.contains("<dependency>") && !text.contains("<parent>")) {
       return List.of(); // nothing to resolve: no need for Maven at all
     }
-    Path cached = cache.resolve("classpath-" + sha(Files.readAllBytes(pom)) + ".txt");
+    return maven(dir, s, cache, pom, "runtime");
+  }
+
+  /** The classpath of {@code scope} as Maven resolves it, cached per pom content. */
+  private static List<Path> maven(Path dir, DevSettings s, Path cache, Path pom, String scope)
+      throws Unresolved, IOException, InterruptedException {
+    String prefix = scope.equals("runtime") ? "classpath-" : scope + "-classpath-";
+    Path cached = cache.resolve(prefix + sha(Files.readAllBytes(pom)) + ".txt");
     if (!Files.isRegularFile(cached)) {
       Files.createDirectories(cache);
-      Path out = cache.resolve("classpath.tmp");
+      Path out = cache.resolve(prefix + "tmp");
       List<String> command = new ArrayList<>(maven(dir, s));
       command.addAll(List.of("-q", "-B", "-f", pom.toString(), DEPENDENCY_PLUGIN, "-Dmdep.outputFile=" + out,
-          "-Dmdep.includeScope=runtime"));
+          "-Dmdep.includeScope=" + scope));
       run(dir, command, "Maven");
       Files.move(out, cached, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }

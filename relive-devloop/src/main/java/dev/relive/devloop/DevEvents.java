@@ -27,6 +27,12 @@ public interface DevEvents {
   /** The application of {@code generation} ended by itself. */
   void appExited(int generation, int code);
 
+  /**
+   * The affected tests of build {@code generation} ran ({@code classes}); {@code failures} names each failed
+   * test with its message (or the test compile's problems). Default: nothing.
+   */
+  default void tests(int generation, List<String> classes, int passed, int failed, List<String> failures, long ms) {}
+
   /** A line the application printed, prefixed with its generation and PID. */
   void output(String line);
 

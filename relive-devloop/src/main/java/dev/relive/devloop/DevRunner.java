@@ -73,6 +73,8 @@ public final class DevRunner implements AutoCloseable {
     List<Path> roots = new ArrayList<>(sourceDirs);
     roots.addAll(resourceDirs);
     roots.addAll(resolveAll(settings.watch()));
+    List<Path> testDirs = settings.test() ? resolveAll(settings.testSourceDirs()) : List.of();
+    roots.addAll(testDirs);
     List<Path> classpathInputs = Classpaths.inputs(dir, settings);
     roots.addAll(classpathInputs);
     List<String> exclude = new ArrayList<>(settings.ignored());
@@ -82,7 +84,9 @@ public final class DevRunner implements AutoCloseable {
     Map<Path, ProjectFiles.Stamp> previous = files.scan();
     List<Path> classpath = null;
     boolean needFull = true;
-    try (TreeWatcher watcher = new TreeWatcher(files); HotSwap agents = new HotSwap(work)) {
+    List<Path> testClasspath = List.of();
+    try (TreeWatcher watcher = new TreeWatcher(files); HotSwap agents = new HotSwap(work);
+        AffectedTests tests = new AffectedTests(dir, work, testDirs, events)) {
       hotswap = settings.hotswap() ? agents : null;
       long firstEvent = 0;
       Set<Path> changed = new TreeSet<>(previous.keySet());
@@ -99,6 +103,9 @@ public final class DevRunner implements AutoCloseable {
           }
           try {
             classpath = Classpaths.resolve(dir, settings, work);
+            if (settings.test()) {
+              testClasspath = Classpaths.resolveTests(dir, settings, work);
+            }
             needFull = true;
           } catch (Classpaths.Unresolved e) {
             problems.add(new DevEvents.Problem(classpathInputs.isEmpty() ? "classpath" : "pom.xml", 0, 0,
@@ -133,6 +140,7 @@ public final class DevRunner implements AutoCloseable {
           events.buildFailed(build, problems, serving);
         } else {
           Path output = Path.of(String.valueOf(java.util.Objects.requireNonNull(result).output()));
+          Path before = servingOutput;
           AppProcess old = app;
           String reason = old == null ? "first start"
               : !settings.hotswap() ? "hotswap = false" : hotswapBlocker(classpathChanged, changed, resourceDirs);
@@ -171,6 +179,9 @@ public final class DevRunner implements AutoCloseable {
           if (reason != null) {
             restart(build, main, output, List.copyOf(classpath), reason, old, signal, began, compiled, firstEvent,
                 changed);
+          }
+          if (settings.test()) {
+            tests.afterBuild(build, before, output, testClasspath);
           }
           cleanBuilds(output);
         }

@@ -44,6 +44,9 @@ import java.util.regex.Pattern;
  *                      sent during a restart waits and is answered by the new code; empty: the app binds
  * @param hotswap       whether method-body changes are redefined in the running JVM (relive dev's agent) rather
  *                      than restarting it
+ * @param test          whether the tests a build affects run after it (in a JVM of their own)
+ * @param testSrc       test source directories (default src/test/java)
+ * @param testClasspath the tests' classpath; from Maven's test scope (pom.xml) when empty
  */
 public record DevSettings(
     @Default("") String main,
@@ -64,7 +67,15 @@ public record DevSettings(
     @Default("5s") Duration killDelay,
     List<String> fence,
     @Default("") String listen,
-    @Default("true") boolean hotswap) {
+    @Default("true") boolean hotswap,
+    @Default("false") boolean test,
+    List<String> testSrc,
+    List<String> testClasspath) {
+
+  /** {@code testSrc}, or {@code src/test/java}. */
+  public List<String> testSourceDirs() {
+    return testSrc.isEmpty() ? List.of("src/test/java") : testSrc;
+  }
 
   /** {@code src}, or {@code src/main/java}. */
   public List<String> sourceDirs() {
@@ -154,9 +165,9 @@ public record DevSettings(
   /** A copy with the given non-empty values in place of these. */
   public DevSettings with(Map<String, Object> overrides) {
     List<Object> values = new ArrayList<>(List.of(main, src, resources, classpath, classpathCmd, maven, jvmArgs, args,
-        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence, listen, hotswap));
+        env, quietPeriod, include, exclude, watch, beforeBuild, stopSignal, killDelay, fence, listen, hotswap, test, testSrc, testClasspath));
     List<String> names = List.of("main", "src", "resources", "classpath", "classpathCmd", "maven", "jvmArgs", "args",
-        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence", "listen", "hotswap");
+        "env", "quietPeriod", "include", "exclude", "watch", "beforeBuild", "stopSignal", "killDelay", "fence", "listen", "hotswap", "test", "testSrc", "testClasspath");
     overrides.forEach((k, v) -> {
       int i = names.indexOf(k);
       if (i < 0) {
@@ -170,7 +181,8 @@ public record DevSettings(
         (List<String>) values.get(7), (Map<String, String>) values.get(8), (Duration) values.get(9),
         (List<String>) values.get(10), (List<String>) values.get(11), (List<String>) values.get(12),
         (List<String>) values.get(13), (String) values.get(14), (Duration) values.get(15), (List<String>) values.get(16),
-        (String) values.get(17), (Boolean) values.get(18));
+        (String) values.get(17), (Boolean) values.get(18), (Boolean) values.get(19), (List<String>) values.get(20),
+        (List<String>) values.get(21));
     return s;
   }
 
@@ -207,6 +219,11 @@ public record DevSettings(
 
         # Redefine method-body changes in the running JVM (relive dev's agent) instead of restarting it.
         # hotswap = true
+
+        # After each good build, run the tests that reach a changed class (JUnit Platform, a JVM of their own).
+        # test = false
+        # test-src = ["src/test/java"]
+        # test-classpath = []                   # default: Maven's test scope
 
         # Refuse to run when one of these variables names staging or production.
         # fence = ["RELIVE_ENV", "APP_ENV"]

@@ -235,7 +235,7 @@ final class HotSwap implements AutoCloseable {
   }
 
   /** Binary class names ({@code com.example.Greeter}) to their files under {@code root}. */
-  private static Map<String, Path> classes(Path root) throws IOException {
+  static Map<String, Path> classes(Path root) throws IOException {
     Map<String, Path> out = new java.util.HashMap<>();
     try (Stream<Path> s = Files.walk(root)) {
       s.filter(p -> p.toString().endsWith(".class") && !p.getFileName().toString().equals("module-info.class"))

@@ -67,7 +67,7 @@ public final class DevLoopLatency {
   /** What an edit changes, and so which tier relive dev takes. */
   enum Kind {
     RESTART_ONLY("method body, --no-hotswap (restart)"), // first: its restarts make the class archive
-    NEW_METHOD("new method (restart)"),
+    NEW_METHOD("new method (class-loader restart)"),
     BODY("method body (HotSwap)"),
     NEW_CLASS("new class used by a body (HotSwap)");
 

@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         "Refuses to run where RELIVE_ENV says staging or production. Exits 0 on SIGINT or SIGTERM.",
         "With --json, standard output carries only these lines (the app's output goes to standard error):",
         "{\"event\":\"started\",\"generation\":1,\"pid\":N,\"ms\":{\"compile\",\"start\",\"total\"}}",
-        "{\"event\":\"reloaded\",\"generation\":N,\"pid\":N,\"tier\":\"hotswap|restart\",\"reason\":\"...\",\"changed\":[...],",
+        "{\"event\":\"reloaded\",\"generation\":N,\"pid\":N,\"tier\":\"hotswap|classloader|restart\",\"reason\":\"...\",\"changed\":[...],",
         "  \"ms\":{\"detect\",\"compile\",\"swap\" or \"stop\",\"restart\",\"total\"}}",
         "{\"event\":\"build-failed\",\"generation\":N,\"serving\":M,\"problems\":[{\"file\",\"line\",\"column\",\"message\"}]}",
         "{\"event\":\"app-exited\",\"generation\":N,\"code\":C}",

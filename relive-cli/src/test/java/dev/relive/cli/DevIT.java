@@ -123,14 +123,19 @@ class DevIT {
       assertThat(dev.stderr()).doesNotContain("[gen 3");
 
       // Fixed, with a changed signature (String -> Object) that Main uses: both recompile, no NoSuchMethodError;
-      // a structural change, so the restart tier, saying why.
+      // a structural change, so the class-loader tier (the app stops its server in a shutdown hook): the same
+      // JVM, main() run again in a fresh loader.
       save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"three\"; } }");
       JsonNode fixed = event(dev);
       assertThat(fixed.get("event").asText()).isEqualTo("reloaded");
-      assertThat(fixed.get("tier").asText()).isEqualTo("restart");
-      assertThat(fixed.get("reason").asText()).startsWith("app.");
-      assertThat(fixed.get("pid").asLong()).isNotEqualTo(started.get("pid").asLong());
+      assertThat(fixed.get("tier").asText()).isEqualTo("classloader");
+      assertThat(fixed.get("reason").asText()).startsWith("app.").endsWith("the application restarted in a fresh class loader");
+      assertThat(fixed.get("pid").asLong()).isEqualTo(started.get("pid").asLong());
       await().atMost(WAIT).until(() -> get(port).equals("three"));
+      // A body edit after it is hot-swapped into the new loader's classes.
+      save("src/app/Greeting.java", "package app; public class Greeting { public static Object text() { return \"three!\"; } }");
+      assertThat(event(dev).get("tier").asText()).isEqualTo("hotswap");
+      await().atMost(WAIT).until(() -> get(port).equals("three!"));
 
       // A new class, used; then deleted again with its use.
       save("src/app/Extra.java", "package app; public class Extra { public static String more() { return \"+extra\"; } }");

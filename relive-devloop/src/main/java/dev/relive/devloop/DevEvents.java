@@ -16,8 +16,9 @@ public interface DevEvents {
 
   /**
    * The new build serves: {@code tier} {@code hotswap} (classes redefined in the running JVM; {@code ms} has
-   * detect, compile, swap, total) or {@code restart} (a new JVM; detect, compile, stop, restart, total), and
-   * {@code reason} why that tier.
+   * detect, compile, swap, total), {@code classloader} (the application restarted in a fresh class loader in
+   * the same JVM; detect, compile, restart, total) or {@code restart} (a new JVM; detect, compile, stop,
+   * restart, total), and {@code reason} why that tier.
    */
   void reloaded(int generation, long pid, String tier, String reason, List<String> changed, Map<String, Long> ms);
 

@@ -176,6 +176,30 @@ public final class DevRunner implements AutoCloseable {
                   changed.stream().map(this::relative).toList(), ms);
             }
           }
+          // Not with a held socket: an application that closed its inherited channel cannot adopt it again in the
+          // same JVM (System.inheritedChannel() returns the closed one); a fresh JVM gets fd 0 anew.
+          if (reason != null && old != null && settings.hotswap() && held == null && old.alive() && !classpathChanged
+              && agents.connected(old.generation())) {
+            // The class-loader tier: the same warm JVM, the application's classes in a fresh loader.
+            point(output);
+            String why = agents.restartLoader(old.generation());
+            if (why == null) {
+              long swapped = System.nanoTime();
+              Map<String, Long> ms = new LinkedHashMap<>();
+              long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
+              ms.put("detect", detect);
+              ms.put("compile", millis(began, compiled));
+              ms.put("restart", millis(compiled, swapped));
+              ms.put("total", detect + millis(began, swapped));
+              serving = build;
+              servingOutput = output;
+              events.reloaded(build, old.pid(), "classloader", reason + "; the application restarted in a fresh class "
+                  + "loader", changed.stream().map(this::relative).toList(), ms);
+              reason = null;
+            } else {
+              reason = reason + "; not in-process: " + why;
+            }
+          }
           if (reason != null) {
             restart(build, main, output, List.copyOf(classpath), reason, old, signal, began, compiled, firstEvent,
                 changed);
@@ -271,10 +295,19 @@ public final class DevRunner implements AutoCloseable {
     command.addAll(settings.jvmArgs());
     StringBuilder cp = new StringBuilder();
     classpath.forEach(p -> cp.append(p).append(java.io.File.pathSeparatorChar));
-    cp.append(work.resolve(RUNNING)); // the serving build, kept in step by HotSwap: new classes load from it
-    command.add("-cp");
-    command.add(cp.toString());
-    command.add(main);
+    if (agents != null) {
+      // The dependencies in the JVM's loader; the application's classes (.relive-dev/running, the serving build
+      // kept in step by HotSwap) in the launcher's child loader, which the class-loader tier replaces.
+      command.add("--add-opens=java.base/java.lang=ALL-UNNAMED");
+      command.add("-cp");
+      command.add(cp.length() == 0 ? "." : cp.substring(0, cp.length() - 1));
+      command.addAll(HotSwap.launch(main, work.resolve(RUNNING)));
+    } else {
+      cp.append(work.resolve(RUNNING));
+      command.add("-cp");
+      command.add(cp.toString());
+      command.add(main);
+    }
     command.addAll(settings.args());
     Map<String, String> env = new LinkedHashMap<>(settings.env());
     env.put("RELIVE_DEV_GENERATION", Integer.toString(build));

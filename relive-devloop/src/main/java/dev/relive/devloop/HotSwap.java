@@ -1,6 +1,7 @@
 package dev.relive.devloop;
 
 import dev.relive.devloop.agent.HotSwapAgent;
+import dev.relive.devloop.agent.Launcher;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -138,6 +139,46 @@ final class HotSwap implements AutoCloseable {
       Thread.currentThread().interrupt();
       return "interrupted";
     }
+  }
+
+  /**
+   * The class-loader tier: asks generation {@code generation}'s launcher to stop the application in-process and
+   * run the current build in a fresh loader.
+   *
+   * @return null when done, else why not
+   */
+  @Nullable String restartLoader(int generation) {
+    SocketChannel c = agents.get(generation);
+    if (c == null) {
+      return "the agent of generation " + generation + " is not connected";
+    }
+    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
+      try {
+        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
+        out.writeInt(-1);
+        out.flush();
+        return new DataInputStream(Channels.newInputStream(c)).readUTF();
+      } catch (IOException e) {
+        return "error " + e;
+      }
+    });
+    try {
+      String a = answer.get(ANSWER_MILLIS, TimeUnit.MILLISECONDS);
+      return a.startsWith("ok") ? null : a.substring(a.indexOf(' ') + 1);
+    } catch (TimeoutException e) {
+      forget(generation);
+      return "the launcher did not answer within " + ANSWER_MILLIS + " ms";
+    } catch (ExecutionException e) {
+      return "the launcher failed: " + e.getCause();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+  }
+
+  /** The main class and arguments that start {@code main} through the launcher, with its classes from {@code dir}. */
+  static List<String> launch(String main, Path dir) {
+    return List.of(Launcher.class.getName(), main, dir.toString());
   }
 
   private void accept() {
@@ -362,22 +403,24 @@ final class HotSwap implements AutoCloseable {
     }
   }
 
-  /** The agent jar: the agent class alone, and a manifest that lets it redefine classes. */
+  /** The agent jar: the agent and the launcher (on the JVM's class path with the agent), and a manifest. */
   private static void writeAgentJar(Path jar) throws IOException {
     Manifest manifest = new Manifest();
     Attributes a = manifest.getMainAttributes();
     a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
     a.put(new Attributes.Name("Premain-Class"), HotSwapAgent.class.getName());
     a.put(new Attributes.Name("Can-Redefine-Classes"), "true");
-    String entry = HotSwapAgent.class.getName().replace('.', '/') + ".class";
     Path tmp = jar.resolveSibling(jar.getFileName() + ".tmp");
-    try (InputStream in = Objects.requireNonNull(HotSwap.class.getClassLoader().getResourceAsStream(entry),
-        entry + " is not on the class path");
-        OutputStream file = Files.newOutputStream(tmp);
-        JarOutputStream out = new JarOutputStream(file, manifest)) {
-      out.putNextEntry(new JarEntry(entry));
-      in.transferTo(out);
-      out.closeEntry();
+    try (OutputStream file = Files.newOutputStream(tmp); JarOutputStream out = new JarOutputStream(file, manifest)) {
+      for (Class<?> c : List.of(HotSwapAgent.class, Launcher.class)) {
+        String entry = c.getName().replace('.', '/') + ".class";
+        try (InputStream in = Objects.requireNonNull(HotSwap.class.getClassLoader().getResourceAsStream(entry),
+            entry + " is not on the class path")) {
+          out.putNextEntry(new JarEntry(entry));
+          in.transferTo(out);
+          out.closeEntry();
+        }
+      }
     }
     Files.move(tmp, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
   }

@@ -72,6 +72,12 @@ public final class HotSwapAgent {
       out.flush();
       while (true) {
         int count = in.readInt();
+        if (count < 0) { // the class-loader tier: stop and start the application in this JVM
+          String why = Launcher.restart();
+          out.writeUTF(why == null ? "ok" : "error " + why);
+          out.flush();
+          continue;
+        }
         Map<String, byte[]> classes = new HashMap<>();
         for (int i = 0; i < count; i++) {
           String name = in.readUTF();
@@ -82,9 +88,10 @@ public final class HotSwapAgent {
         String answer;
         try {
           List<ClassDefinition> definitions = new ArrayList<>();
+          ClassLoader app = Launcher.current(); // after class-loader restarts, older loaders' copies stay as they are
           for (Class<?> c : instrumentation.getAllLoadedClasses()) {
             byte[] bytes = classes.get(c.getName());
-            if (bytes != null && !c.isArray()) {
+            if (bytes != null && !c.isArray() && (app == null || c.getClassLoader() == app)) {
               definitions.add(new ClassDefinition(c, bytes));
             }
           }
@@ -98,6 +105,8 @@ public final class HotSwapAgent {
       }
     } catch (IOException e) {
       // relive dev stopped or moved on to another generation
+    } catch (RuntimeException | LinkageError e) {
+      System.err.println("relive dev agent: stopped: " + e);
     }
   }
 }

@@ -159,13 +159,7 @@ public final class DevRunner implements AutoCloseable {
             point(output);
             reason = agents.redefine(old.generation(), plan.redefine());
             if (reason == null) {
-              long swapped = System.nanoTime();
-              Map<String, Long> ms = new LinkedHashMap<>();
-              long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
-              ms.put("detect", detect);
-              ms.put("compile", millis(began, compiled));
-              ms.put("swap", millis(compiled, swapped));
-              ms.put("total", detect + millis(began, swapped));
+              Map<String, Long> ms = inProcess("swap", firstEvent, began, compiled);
               serving = build;
               servingOutput = output;
               List<String> why = new ArrayList<>();
@@ -184,13 +178,7 @@ public final class DevRunner implements AutoCloseable {
             point(output);
             String why = agents.restartLoader(old.generation());
             if (why == null) {
-              long swapped = System.nanoTime();
-              Map<String, Long> ms = new LinkedHashMap<>();
-              long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
-              ms.put("detect", detect);
-              ms.put("compile", millis(began, compiled));
-              ms.put("restart", millis(compiled, swapped));
-              ms.put("total", detect + millis(began, swapped));
+              Map<String, Long> ms = inProcess("restart", firstEvent, began, compiled);
               serving = build;
               servingOutput = output;
               events.reloaded(build, old.pid(), "classloader", reason + "; the application restarted in a fresh class "
@@ -230,6 +218,18 @@ public final class DevRunner implements AutoCloseable {
         cds.close();
       }
     }
+  }
+
+  /** The phases of an in-process reload (HotSwap: {@code swap}; class-loader tier: {@code restart}), ending now. */
+  private static Map<String, Long> inProcess(String phase, long firstEvent, long began, long compiled) {
+    long now = System.nanoTime();
+    Map<String, Long> ms = new LinkedHashMap<>();
+    long detect = firstEvent == 0 ? 0 : millis(firstEvent, began);
+    ms.put("detect", detect);
+    ms.put("compile", millis(began, compiled));
+    ms.put(phase, millis(compiled, now));
+    ms.put("total", detect + millis(began, now));
+    return ms;
   }
 
   /** The restart tier: stop the running generation (if any), start one on {@code output}. */

@@ -108,37 +108,15 @@ final class HotSwap implements AutoCloseable {
    * @return null when done, else why not (the caller restarts instead)
    */
   @Nullable String redefine(int generation, Map<String, byte[]> classes) {
-    SocketChannel c = agents.get(generation);
-    if (c == null) {
-      return "the agent of generation " + generation + " is not connected";
-    }
-    CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
-      try {
-        DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
-        out.writeInt(classes.size());
-        for (var e : classes.entrySet()) {
-          out.writeUTF(e.getKey());
-          out.writeInt(e.getValue().length);
-          out.write(e.getValue());
-        }
-        out.flush();
-        return new DataInputStream(Channels.newInputStream(c)).readUTF();
-      } catch (IOException e) {
-        return "error " + e;
+    String why = ask(generation, out -> {
+      out.writeInt(classes.size());
+      for (var e : classes.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeInt(e.getValue().length);
+        out.write(e.getValue());
       }
     });
-    try {
-      String a = answer.get(ANSWER_MILLIS, TimeUnit.MILLISECONDS);
-      return a.startsWith("ok") ? null : "the JVM refused the redefinition: " + a.substring(a.indexOf(' ') + 1);
-    } catch (TimeoutException e) {
-      forget(generation);
-      return "the agent did not answer within " + ANSWER_MILLIS + " ms";
-    } catch (ExecutionException e) {
-      return "the agent failed: " + e.getCause();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
+    return why == null ? null : "the JVM refused the redefinition: " + why;
   }
 
   /**
@@ -148,6 +126,17 @@ final class HotSwap implements AutoCloseable {
    * @return null when done, else why not
    */
   @Nullable String restartLoader(int generation) {
+    return ask(generation, out -> out.writeInt(-1));
+  }
+
+  /** A request to the agent. */
+  @FunctionalInterface
+  private interface Request {
+    void write(DataOutputStream out) throws IOException;
+  }
+
+  /** Sends a request to generation {@code generation}'s agent; null when it answers ok, else why not. Bounded. */
+  private @Nullable String ask(int generation, Request request) {
     SocketChannel c = agents.get(generation);
     if (c == null) {
       return "the agent of generation " + generation + " is not connected";
@@ -155,7 +144,7 @@ final class HotSwap implements AutoCloseable {
     CompletableFuture<String> answer = CompletableFuture.supplyAsync(() -> {
       try {
         DataOutputStream out = new DataOutputStream(Channels.newOutputStream(c));
-        out.writeInt(-1);
+        request.write(out);
         out.flush();
         return new DataInputStream(Channels.newInputStream(c)).readUTF();
       } catch (IOException e) {
@@ -167,9 +156,9 @@ final class HotSwap implements AutoCloseable {
       return a.startsWith("ok") ? null : a.substring(a.indexOf(' ') + 1);
     } catch (TimeoutException e) {
       forget(generation);
-      return "the launcher did not answer within " + ANSWER_MILLIS + " ms";
+      return "the agent did not answer within " + ANSWER_MILLIS + " ms";
     } catch (ExecutionException e) {
-      return "the launcher failed: " + e.getCause();
+      return "the agent failed: " + e.getCause();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return "interrupted";

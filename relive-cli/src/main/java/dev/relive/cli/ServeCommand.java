@@ -1,11 +1,10 @@
 package dev.relive.cli;
 
+import dev.relive.handoff.serve.HeldSocket;
 import dev.relive.handoff.serve.Supervisor;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -93,27 +92,12 @@ final class ServeCommand implements Callable<Integer> {
     if (List.of(readyLine != null, readyNotify, readyUrl != null).stream().filter(b -> b).count() > 1) {
       throw new IllegalArgumentException("choose one of --ready-line, --ready-notify, --ready-url");
     }
-    Supervisor supervisor = new Supervisor(new Supervisor.Options(address(listen), command,
+    Supervisor supervisor = new Supervisor(new Supervisor.Options(HeldSocket.address(listen), command,
         readyLine == null ? null : Pattern.compile(readyLine), readyNotify, readyUrl,
         Durations.parse(readyTimeout, "--ready-timeout"), Durations.parse(drain, "--drain"),
         Durations.parse(bake, "--bake"), runDir.toAbsolutePath(), json, backlog), System.out, System.err);
     Exit.zeroOnSignal(supervisor::stop);
     return supervisor.run();
-  }
-
-  static InetSocketAddress address(String hostPort) throws IOException {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("--listen takes HOST:PORT, not '" + hostPort + "'");
-    }
-    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-    int port;
-    try {
-      port = Integer.parseInt(hostPort.substring(colon + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--listen takes HOST:PORT, not '" + hostPort + "'", e);
-    }
-    return new InetSocketAddress(host.isEmpty() ? InetAddress.getByName("0.0.0.0") : InetAddress.getByName(host), port);
   }
 
   /** Sends one request to a running supervisor's control socket and prints its reply. */

@@ -62,16 +62,10 @@ final class AffectedTests implements AutoCloseable {
    * its own.
    */
   void afterBuild(int generation, @Nullable Path before, Path after, List<Path> testClasspath) {
-    Set<String> changed = new HashSet<>();
+    Set<String> changed;
     try {
-      Map<String, Path> now = HotSwap.classes(after);
-      Map<String, Path> was = before == null || !Files.isDirectory(before) ? Map.of() : HotSwap.classes(before);
-      for (var e : now.entrySet()) {
-        Path old = was.get(e.getKey());
-        if (old == null || !Arrays.equals(Files.readAllBytes(old), Files.readAllBytes(e.getValue()))) {
-          changed.add(e.getKey());
-        }
-      }
+      changed = changed(before == null || !Files.isDirectory(before) ? Map.of() : HotSwap.classes(before),
+          HotSwap.classes(after));
     } catch (IOException e) {
       events.info("affected tests: cannot compare the builds: " + e.getMessage());
       return;
@@ -79,7 +73,7 @@ final class AffectedTests implements AutoCloseable {
     // A copy of the build: the runner cleans old builds while the tests may still run.
     Path main = work.resolve("tests-main-" + generation);
     try {
-      copyTree(after, main);
+      IncrementalCompiler.linkAll(after, main, Set.of());
     } catch (IOException e) {
       events.info("affected tests: " + e.getMessage());
       return;
@@ -114,15 +108,8 @@ final class AffectedTests implements AutoCloseable {
       }
       Path tests = Path.of(String.valueOf(build.output()));
       Set<String> changed = new HashSet<>(changedMain);
-      Map<String, Path> testClasses = HotSwap.classes(tests);
       Path before = previousTests;
-      Map<String, Path> previous = before == null ? Map.of() : HotSwap.classes(before);
-      for (var e : testClasses.entrySet()) {
-        Path old = previous.get(e.getKey());
-        if (old == null || !Arrays.equals(Files.readAllBytes(old), Files.readAllBytes(e.getValue()))) {
-          changed.add(e.getKey());
-        }
-      }
+      changed.addAll(changed(before == null ? Map.of() : HotSwap.classes(before), HotSwap.classes(tests)));
       List<String> affected = affected(main, tests, changed);
       if (before != null) {
         IncrementalCompiler.deleteTree(before);
@@ -222,21 +209,16 @@ final class AffectedTests implements AutoCloseable {
     }
   }
 
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> s = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path target = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(target);
-        } else {
-          try {
-            Files.createLink(target, p);
-          } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(p, target);
-          }
-        }
+  /** The classes of {@code now} that {@code was} lacks or had with other bytes. */
+  private static Set<String> changed(Map<String, Path> was, Map<String, Path> now) throws IOException {
+    Set<String> out = new HashSet<>();
+    for (var e : now.entrySet()) {
+      Path old = was.get(e.getKey());
+      if (old == null || !Arrays.equals(Files.readAllBytes(old), Files.readAllBytes(e.getValue()))) {
+        out.add(e.getKey());
       }
     }
+    return out;
   }
 
   private static long millis(long began) {

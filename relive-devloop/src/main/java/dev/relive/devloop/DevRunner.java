@@ -3,7 +3,6 @@ package dev.relive.devloop;
 import dev.relive.handoff.Handoff;
 import dev.relive.handoff.serve.HeldSocket;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -65,7 +64,7 @@ public final class DevRunner implements AutoCloseable {
     Files.createDirectories(work);
     cleanBuilds(null);
     if (!settings.listen().isBlank() && held == null) {
-      held = HeldSocket.bindOnStdin(address(settings.listen()));
+      held = HeldSocket.bindOnStdin(HeldSocket.address(settings.listen()));
       events.info("holding 127.0.0.1:" + held.port() + " across restarts (" + settings.listen() + ")");
     }
     List<Path> sourceDirs = resolveAll(settings.sourceDirs());
@@ -358,12 +357,7 @@ public final class DevRunner implements AutoCloseable {
           Files.createDirectories(to);
         } else if (!Files.exists(to) || !Files.isSameFile(from, to)) {
           Path tmp = to.resolveSibling(to.getFileName() + ".relive-tmp");
-          Files.deleteIfExists(tmp);
-          try {
-            Files.createLink(tmp, from);
-          } catch (IOException | UnsupportedOperationException e) {
-            Files.copy(from, tmp);
-          }
+          IncrementalCompiler.link(from, tmp);
           Files.move(tmp, to, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
       }
@@ -375,15 +369,6 @@ public final class DevRunner implements AutoCloseable {
         Files.deleteIfExists(p);
       }
     }
-  }
-
-  private static InetSocketAddress address(String hostPort) {
-    int colon = hostPort.lastIndexOf(':');
-    if (colon < 0) {
-      throw new IllegalArgumentException("listen takes HOST:PORT, not '" + hostPort + "'");
-    }
-    return new InetSocketAddress(hostPort.substring(0, colon).replace("[", "").replace("]", ""),
-        Integer.parseInt(hostPort.substring(colon + 1).trim()));
   }
 
   private List<DevEvents.Problem> beforeBuild() throws IOException, InterruptedException {

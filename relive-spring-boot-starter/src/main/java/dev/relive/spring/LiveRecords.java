@@ -326,6 +326,9 @@ public final class LiveRecords implements AutoCloseable {
    * any change reloads.
    */
   void watch(boolean files, boolean sighup, Duration quietPeriod) {
+    if (entries.isEmpty()) {
+      return; // nothing live: no watcher, no SIGHUP handler (a Boot app using the starter only under relive serve)
+    }
     List<Path> paths = files ? configFiles() : List.of();
     if (paths.isEmpty() && !sighup) {
       return;

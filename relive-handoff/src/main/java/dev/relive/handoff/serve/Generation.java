@@ -24,7 +24,9 @@ final class Generation {
   final Process process;
   final long started = System.nanoTime();
   /** Completes with how the generation became ready, or exceptionally with why it never will. */
-  final CompletableFuture<String> ready = new CompletableFuture<>();
+  final CompletableFuture<String> ready;
+  /** Its health URL (with --ready-url: a port of its own, never the shared one), or null. */
+  final @Nullable String probe;
   /** Completes when the generation connects its handoff channel. */
   final CompletableFuture<SocketChannel> handoff = new CompletableFuture<>();
   /** Set before the supervisor stops it on purpose, so that its exit is not a failure. */
@@ -32,9 +34,11 @@ final class Generation {
   private final Deque<String> tail = new ArrayDeque<>();
   private final List<AutoCloseable> owned = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-  Generation(int number, Process process) {
+  Generation(int number, Process process, CompletableFuture<String> ready, @Nullable String probe) {
     this.number = number;
     this.process = process;
+    this.ready = ready;
+    this.probe = probe;
   }
 
   /** Copies the child's output to {@code out}, each line prefixed, keeping the last lines for reports. */

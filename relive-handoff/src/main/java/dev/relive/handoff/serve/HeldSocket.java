@@ -23,6 +23,27 @@ public final class HeldSocket {
     return new HeldSocket(port);
   }
 
+  /**
+   * {@code HOST:PORT} ({@code [::1]:8080} for IPv6; an empty host is every interface), as {@code --listen}
+   * takes it.
+   *
+   * @throws IllegalArgumentException naming what is wrong
+   */
+  public static InetSocketAddress address(String hostPort) {
+    int colon = hostPort.lastIndexOf(':');
+    if (colon < 0) {
+      throw new IllegalArgumentException("listen takes HOST:PORT, not '" + hostPort + "'");
+    }
+    String host = hostPort.substring(0, colon).replace("[", "").replace("]", "").trim();
+    int port;
+    try {
+      port = Integer.parseInt(hostPort.substring(colon + 1).trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("listen takes HOST:PORT, not '" + hostPort + "'", e);
+    }
+    return new InetSocketAddress(host.isEmpty() ? "0.0.0.0" : host, port);
+  }
+
   /** The port it is bound to. */
   public int port() {
     return port;

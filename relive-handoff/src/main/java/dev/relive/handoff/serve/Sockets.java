@@ -20,6 +20,9 @@ final class Sockets {
   /** A TCP socket bound to {@code address} and listening, with SO_REUSEADDR (a restarted supervisor rebinds). */
   static int listen(InetSocketAddress address, int backlog) throws IOException {
     InetAddress ip = address.getAddress();
+    if (ip == null) {
+      throw new IOException("cannot resolve " + address.getHostString());
+    }
     boolean v6 = ip instanceof Inet6Address;
     int fd = call("socket", () -> Libc.C.socket(v6 ? Libc.AF_INET6 : Libc.AF_INET, Libc.SOCK_STREAM | Libc.SOCK_CLOEXEC, 0));
     try {

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -87,8 +88,6 @@ public final class Supervisor {
   private final List<Generation> live = new CopyOnWriteArrayList<>();
   private final CountDownLatch done = new CountDownLatch(1);
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-  /** Each generation's health URL (with --ready-url: its own port, never the shared one). */
-  private final Map<Generation, String> probes = new java.util.concurrent.ConcurrentHashMap<>();
   private volatile @Nullable Generation current;
   private volatile int exitCode;
   private volatile boolean stopping;
@@ -234,7 +233,7 @@ public final class Supervisor {
       if (!g.process.isAlive()) {
         return "exited with code " + g.process.exitValue();
       }
-      String url = probeUrl(g);
+      String url = g.probe;
       if (url != null && !answers(url)) {
         return "failed its health probe " + url;
       }
@@ -256,46 +255,46 @@ public final class Supervisor {
     env.remove("LISTEN_PID");
     env.remove("LISTEN_FDNAMES");
     env.remove("NOTIFY_SOCKET");
-    Path notifyPath = options.runDir().resolve("notify-" + n + ".sock");
-    int adminPort = 0;
+    String probe = null;
     if (options.readyUrl() != null) {
-      try (ServerSocketChannel probe = ServerSocketChannel.open()) {
-        probe.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-        adminPort = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+      int adminPort;
+      try (ServerSocketChannel free = ServerSocketChannel.open()) {
+        free.bind(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
+        adminPort = ((InetSocketAddress) free.getLocalAddress()).getPort();
       }
       env.put("RELIVE_ADMIN_PORT", Integer.toString(adminPort));
+      probe = "http://127.0.0.1:" + adminPort + normalized(options.readyUrl());
     }
+    CompletableFuture<String> ready = new CompletableFuture<>();
     Notify notify = null;
     if (options.readyNotify()) {
+      Path notifyPath = options.runDir().resolve("notify-" + n + ".sock");
       env.put("NOTIFY_SOCKET", notifyPath.toString());
-    }
-    // The notify socket exists before the child can write to it.
-    Generation[] holder = new Generation[1];
-    if (options.readyNotify()) {
+      // Listening before the child starts, so that its READY=1 cannot come first.
       notify = Notify.listen(notifyPath, m -> {
-        if (holder[0] != null && m.lines().anyMatch(l -> l.trim().equals("READY=1"))) {
-          holder[0].ready.complete("notify");
+        if (m.lines().anyMatch(l -> l.trim().equals("READY=1"))) {
+          ready.complete("notify");
         }
       });
     }
-    Process p = pb.start();
-    Generation g = new Generation(n, p);
-    holder[0] = g;
+    Process p;
+    try {
+      p = pb.start();
+    } catch (IOException e) {
+      if (notify != null) {
+        notify.close();
+      }
+      throw e;
+    }
+    Generation g = new Generation(n, p, ready, probe);
     if (notify != null) {
       g.own(notify);
-    }
-    if (adminPort > 0) {
-      probes.put(g, "http://127.0.0.1:" + adminPort + normalized(options.readyUrl()));
     }
     Pattern line = options.readyLine();
     g.pump(childOutput, line == null ? null : s -> line.matcher(s).find());
     live.add(g);
     var unused = p.onExit().thenRun(() -> exited(g));
     return g;
-  }
-
-  private @Nullable String probeUrl(Generation g) {
-    return probes.get(g);
   }
 
   private static String normalized(@Nullable String path) {
@@ -307,7 +306,7 @@ public final class Supervisor {
 
   /** Null when the generation became ready in time, else why not. */
   private @Nullable String awaitReady(Generation g) throws InterruptedException {
-    String url = probeUrl(g);
+    String url = g.probe;
     long end = System.nanoTime() + options.readyTimeout().toNanos();
     while (true) {
       if (url != null && answers(url)) {
@@ -351,21 +350,22 @@ public final class Supervisor {
     if (g == current && !g.stopping && !stopping && !upgrading.get()) {
       // The serving generation died on its own: nothing serves; exit so that systemd (or whoever) restarts us.
       exitCode = 1;
-      stopping = true;
-      tellSystemd("STOPPING=1\nSTATUS=generation " + g.number + " exited with code " + code);
-      stopAll();
-      cleanUp();
-      done.countDown();
+      shutDown("STOPPING=1\nSTATUS=generation " + g.number + " exited with code " + code);
     }
   }
 
   /** Drains every generation and ends {@link #run} (on SIGTERM or SIGINT: it is also a shutdown hook). */
-  public synchronized void stop() {
+  public void stop() {
+    shutDown("STOPPING=1");
+  }
+
+  /** Tells systemd, drains every generation, removes the sockets and pid file, and ends {@link #run}. */
+  private synchronized void shutDown(String systemdStatus) {
     if (done.getCount() == 0) {
       return;
     }
     stopping = true;
-    tellSystemd("STOPPING=1");
+    tellSystemd(systemdStatus);
     stopAll();
     cleanUp();
     done.countDown();

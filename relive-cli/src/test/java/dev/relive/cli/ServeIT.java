@@ -145,7 +145,8 @@ class ServeIT {
   @ValueSource(classes = {JettyApp.class, NettyApp.class})
   void jettyAndNetty_adoptTheSocket_upgradeUnderLoad_andPauseAndResumeForABake(Class<?> app) throws Exception {
     setVersion("v1");
-    try (Served s = new Served(Map.of(), app, "--bake", "2s")) {
+    // The "dies" release exits 1 s after it is ready: well inside a 4 s bake, even on a busy machine.
+    try (Served s = new Served(Map.of(), app, "--bake", "4s")) {
       try (LoadClient load = new LoadClient(s.port, 16)) {
         for (int i = 2; i <= 3; i++) {
           setVersion("v" + i);

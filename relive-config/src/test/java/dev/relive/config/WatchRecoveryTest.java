@@ -194,7 +194,9 @@ class WatchRecoveryTest {
     try (LiveConfig<Cfg> config = watching(file).watcher(watcher).pollInterval(Duration.ofMillis(50)).build()) {
       assertThat(config.status().watchedFiles().get(0).mode()).isEqualTo(WatchMode.POLL);
       assertThat(config.status().degraded()).isTrue();
-      await().atMost(Duration.ofSeconds(10)).until(() -> config.status().watchedFiles().get(0).mode() == WatchMode.EVENTS);
+      // The mode flips before the note is written (a status is not one atomic snapshot of both): wait for both.
+      await().atMost(Duration.ofSeconds(10)).until(() -> config.status().watchedFiles().get(0).mode() == WatchMode.EVENTS
+          && config.status().watchedFiles().get(0).notes().stream().anyMatch(n -> n.contains("back on events")));
       assertThat(config.status().degraded()).isFalse();
       assertThat(config.status().watchedFiles().get(0).notes()).anySatisfy(n -> assertThat(n).contains("fell back"))
           .anySatisfy(n -> assertThat(n).contains("back on events"));
